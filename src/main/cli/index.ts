@@ -1,0 +1,250 @@
+/**
+ * Headless Kinema: the same services as the app, from a shell.
+ * Run `kinema help` (or `node out/main/cli.js help`) for the commands.
+ */
+import { writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Job } from '../../shared/contract';
+import { KinemaError } from '../../shared/contract';
+import * as clipsDb from '../db/clips';
+import * as jobsDb from '../db/jobs';
+import * as videosDb from '../db/videos';
+import { decodeJpegFrames, decodeRgbFrame } from '../media/decode';
+import { indexFrames, probeVideo, seekTimeForFrame } from '../media/probe';
+import { changeFrameRate } from '../media/transcode';
+import { appVersion, builtPaths } from '../paths';
+import { defaultCacheDir, Workstation } from '../workstation';
+
+const HELP = `Kinema ${appVersion} — command line
+
+Usage: kinema <command> [options]
+
+Project commands (need --project FILE.kinema):
+  init                          create the project file
+  import <video>...             import videos (probe, index, thumbnails, seek proxy); waits for the jobs
+  videos                        list the project's videos
+  clips [--video ID]            list clips
+  clip-add --video ID --in N --out N [--label TEXT] [--notes TEXT]
+                                add a clip of frames [in, out): out is one past the last frame
+  clip-update ID [--in N] [--out N] [--label TEXT] [--notes TEXT]
+  export <clipId> [--out FILE.mp4] [--mode auto|copy|reencode]
+                                export a clip; waits for the job and prints the file
+  jobs [--resume]               list jobs; --resume runs jobs a crash interrupted, and waits
+
+File commands:
+  probe <video>                 print what ffprobe and the frame index say, as JSON
+  frame <video> <n> --out FILE  write frame n (0-based, exact) as .jpg, .png or .rgb (raw RGB24)
+  resample <video> --fps N --out FILE.mp4
+                                change the frame rate (frames dropped/duplicated, duration kept)
+  serve [--project FILE] [--port N]
+                                web mode (same as npm run serve)
+
+Options: --json prints machine-readable output where it applies.`;
+
+function fail(message: string, code = 1): never {
+  console.error(`kinema: error: ${message}`);
+  process.exit(code);
+}
+
+function intArg(value: string | undefined, name: string): number {
+  if (value === undefined) fail(`--${name} is required`);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+async function openWorkstation(project: string | undefined, create = false): Promise<Workstation> {
+  if (!project) fail('--project FILE.kinema is required for this command');
+  const ws = new Workstation({ version: appVersion, workerPath: builtPaths.jobWorker, cacheDir: defaultCacheDir() });
+  await ws.openProject(project, create);
+  return ws;
+}
+
+/** Waits for the given jobs, printing their progress to stderr; returns them finished. */
+async function waitForJobs(ws: Workstation, jobIds: number[]): Promise<Job[]> {
+  const lastLine = new Map<number, string>();
+  const off = ws.on('job.updated', (job) => {
+    if (!jobIds.includes(job.id)) return;
+    const pct = job.total > 0 ? ` ${Math.round((100 * job.done) / job.total)}%` : '';
+    const line = `[job ${job.id}] ${job.title}: ${job.state} ${job.phase}${pct}`;
+    if (lastLine.get(job.id) !== line) process.stderr.write(line + '\n');
+    lastLine.set(job.id, line);
+  });
+  await ws.whenIdle();
+  off();
+  return jobIds.map((id) => jobsDb.getJob(ws.db, id));
+}
+
+function reportJobs(jobs: Job[]): void {
+  const failed = jobs.filter((j) => j.state !== 'done');
+  for (const j of failed) console.error(`kinema: error: ${j.title}: ${j.state}${j.error ? ` — ${j.error}` : ''}`);
+  if (failed.length) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      project: { type: 'string', short: 'p' },
+      video: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      label: { type: 'string' },
+      notes: { type: 'string' },
+      mode: { type: 'string' },
+      fps: { type: 'string' },
+      port: { type: 'string' },
+      name: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (!command || command === 'help' || values.help) {
+    console.log(HELP);
+    return;
+  }
+  switch (command) {
+    case 'init': {
+      const ws = await openWorkstation(values.project, true);
+      console.log(`Created ${ws.currentProject()!.path}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'import': {
+      if (!args.length) fail('name at least one video to import');
+      const ws = await openWorkstation(values.project);
+      const { jobIds } = await ws.importVideos(args);
+      const jobs = await waitForJobs(ws, jobIds);
+      for (const job of jobs.filter((j) => j.state === 'done')) {
+        const video = videosDb.getVideo(ws.db, (job.result as { videoId: number }).videoId);
+        console.log(`Imported video ${video.id}: ${video.fileName} (${video.frameCount} frames, ${video.width}x${video.height}, ${video.fps.toFixed(3)} fps)`);
+      }
+      reportJobs(jobs);
+      await ws.closeProject();
+      return;
+    }
+    case 'videos': {
+      const ws = await openWorkstation(values.project);
+      const videos = videosDb.listVideos(ws.db);
+      if (values.json) console.log(JSON.stringify(videos, null, 2));
+      else for (const v of videos) console.log(`${v.id}\t${v.status}\t${v.frameCount} frames\t${v.fps.toFixed(3)} fps\t${v.width}x${v.height}\t${v.codec}\t${v.path}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'clips': {
+      const ws = await openWorkstation(values.project);
+      const clips = clipsDb.listClips(ws.db, values.video ? intArg(values.video, 'video') : undefined);
+      if (values.json) console.log(JSON.stringify(clips, null, 2));
+      else for (const c of clips) console.log(`${c.id}\tvideo ${c.videoId}\tframes ${c.inFrame}-${c.outFrame - 1}\t${c.label}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'clip-add': {
+      const ws = await openWorkstation(values.project);
+      const clip = ws.createClip({
+        videoId: intArg(values.video, 'video'),
+        inFrame: intArg(values.in, 'in'),
+        outFrame: intArg(values.out, 'out'),
+        label: values.label,
+        notes: values.notes,
+      });
+      console.log(values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'clip-update': {
+      const ws = await openWorkstation(values.project);
+      const clip = ws.updateClip({
+        clipId: intArg(args[0], 'clip id'),
+        inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
+        outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
+        label: values.label,
+        notes: values.notes,
+      });
+      console.log(values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'export': {
+      const ws = await openWorkstation(values.project);
+      const mode = values.mode ?? 'auto';
+      if (!['auto', 'copy', 'reencode'].includes(mode)) fail(`--mode must be auto, copy or reencode, got "${mode}"`);
+      const { jobId } = ws.exportClip({ clipId: intArg(args[0], 'clip id'), outPath: values.out, mode: mode as 'auto' });
+      const [job] = await waitForJobs(ws, [jobId]);
+      if (job.state === 'done') {
+        const r = job.result as { outPath: string; method: string; durationS: number };
+        console.log(values.json ? JSON.stringify(r) : `Exported ${r.outPath} (${r.method}, ${r.durationS.toFixed(3)} s)`);
+      }
+      reportJobs([job]);
+      await ws.closeProject();
+      return;
+    }
+    case 'jobs': {
+      const ws = await openWorkstation(values.project);
+      if (values.resume) {
+        const pending = jobsDb.listJobs(ws.db).filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.id);
+        reportJobs(await waitForJobs(ws, pending));
+      }
+      const jobs = jobsDb.listJobs(ws.db);
+      if (values.json) console.log(JSON.stringify(jobs, null, 2));
+      else for (const j of jobs) console.log(`${j.id}\t${j.kind}\t${j.state}\t${j.phase}\t${j.title}${j.error ? `\t${j.error}` : ''}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'probe': {
+      if (!args[0]) fail('name a video to probe');
+      const probe = await probeVideo(resolve(args[0]));
+      const index = await indexFrames(probe);
+      console.log(JSON.stringify({ ...probe, frameCount: index.frameTimes.length, keyframes: index.keyframes.length }, null, 2));
+      return;
+    }
+    case 'frame': {
+      if (!args[0] || args[1] === undefined) fail('usage: kinema frame <video> <n> --out FILE');
+      if (!values.out) fail('--out FILE (.jpg, .png or .rgb) is required');
+      const n = intArg(args[1], 'frame number');
+      const probe = await probeVideo(resolve(args[0]));
+      const index = await indexFrames(probe);
+      if (n >= index.frameTimes.length) fail(`frame ${n} is out of range: the video has frames 0 to ${index.frameTimes.length - 1}`);
+      const seekS = seekTimeForFrame(index.frameTimes, n);
+      const ext = extname(values.out).toLowerCase();
+      if (ext === '.rgb') {
+        await writeFile(values.out, await decodeRgbFrame({ path: probe.path, seekS, width: probe.width, height: probe.height }));
+      } else if (ext === '.jpg' || ext === '.jpeg') {
+        const [jpeg] = await decodeJpegFrames({ path: probe.path, seekS, count: 1, maxSize: 8192, quality: 2 });
+        await writeFile(values.out, jpeg);
+      } else if (ext === '.png') {
+        const { runTool, ffmpegPaths } = await import('../media/ffmpeg');
+        const a = ['-v', 'error', '-y'];
+        if (seekS > 0) a.push('-ss', seekS.toFixed(6));
+        await runTool(ffmpegPaths().ffmpegPath, [...a, '-i', probe.path, '-frames:v', '1', values.out]);
+      } else fail('--out must end in .jpg, .png or .rgb');
+      console.log(`Wrote frame ${n} of ${probe.path} to ${values.out}`);
+      return;
+    }
+    case 'resample': {
+      if (!args[0]) fail('usage: kinema resample <video> --fps N --out FILE.mp4');
+      if (!values.out) fail('--out FILE.mp4 is required');
+      const fps = Number(values.fps);
+      if (!(fps > 0)) fail(`--fps must be a positive number, got "${values.fps ?? ''}"`);
+      await probeVideo(resolve(args[0]));
+      await changeFrameRate({ path: resolve(args[0]), outPath: resolve(values.out), fps });
+      console.log(`Wrote ${values.out} at ${fps} fps`);
+      return;
+    }
+    case 'serve': {
+      process.argv = [process.argv[0], builtPaths.jobWorker, ...(values.project ? ['--project', values.project] : []), ...(values.port ? ['--port', values.port] : [])];
+      await import('../web/serve');
+      return;
+    }
+    default:
+      fail(`unknown command "${command}". Run "kinema help".`);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof KinemaError) fail(err.message);
+  fail((err as Error).stack ?? String(err));
+});

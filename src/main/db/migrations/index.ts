@@ -1,0 +1,18 @@
+/**
+ * Numbered migrations. Each file is frozen once released and has its own test
+ * (tests/unit/migrations.test.ts migrates to N-1, inserts data, migrates to N, checks it).
+ * Later features (pose tracks, models, embeddings) add their tables as new migrations here.
+ */
+import { migration0001 } from './0001-initial';
+import { migration0002 } from './0002-media-index';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL run inside one transaction together with the user_version bump. */
+  up: string;
+}
+
+export const migrations: readonly Migration[] = [migration0001, migration0002];
+
+export const latestSchemaVersion = migrations[migrations.length - 1].version;

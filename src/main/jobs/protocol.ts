@@ -1,0 +1,60 @@
+/**
+ * Messages between the job queue (main thread, owns the database) and a job's worker thread.
+ *
+ * Workers never touch the database: they send `commit` operations, which the main thread applies
+ * in one transaction together with the job's new checkpoint. A kill therefore loses at most the
+ * chunk in flight, and a resumed job continues from the last committed checkpoint.
+ */
+import type { FrameIndex, ProbeResult } from '../media/probe';
+import type { FfmpegPaths } from '../media/ffmpeg';
+import type { JobKind, Video } from '../../shared/contract';
+
+export type CommitOp =
+  | { op: 'insertVideo'; probe: ProbeResult; index: FrameIndex }
+  | { op: 'setHash'; videoId: number; hash: string }
+  | { op: 'thumbnails'; videoId: number; firstIdx: number; items: { frame: number; jpeg: Uint8Array }[] }
+  | { op: 'setProxy'; videoId: number; proxyPath: string }
+  | { op: 'setStatus'; videoId: number; status: Video['status'] }
+  | { op: 'none' };
+
+export interface ProgressUpdate {
+  phase: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export type ToWorker =
+  | {
+      type: 'start';
+      jobId: number;
+      kind: JobKind;
+      params: unknown;
+      checkpoint: unknown;
+      ffmpeg: FfmpegPaths;
+      cacheDir: string;
+    }
+  | { type: 'cancel' }
+  | { type: 'ack'; seq: number; value?: unknown; error?: string };
+
+export type FromWorker =
+  | ({ type: 'progress' } & ProgressUpdate)
+  | { type: 'commit'; seq: number; commit: CommitOp; checkpoint: unknown }
+  | { type: 'done'; result: unknown }
+  | { type: 'failed'; error: string; code: string }
+  | { type: 'cancelled' };
+
+/** What a job implementation gets: its inputs, where it left off, and ways to report and commit. */
+export interface JobContext<P, C> {
+  jobId: number;
+  params: P;
+  /** The last committed checkpoint, or null on a first run. */
+  checkpoint: C | null;
+  signal: AbortSignal;
+  cacheDir: string;
+  progress(update: ProgressUpdate): void;
+  /** Applies `op` and stores `checkpoint` atomically in the project database; resolves with the op's value. */
+  commit<T = unknown>(op: CommitOp, checkpoint: C): Promise<T>;
+}
+
+export type JobRunner<P, C, R> = (ctx: JobContext<P, C>) => Promise<R>;

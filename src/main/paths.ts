@@ -1,0 +1,16 @@
+/** Where the built pieces sit relative to the bundled main-process entry (out/main). */
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import packageJson from '../../package.json';
+
+// This module may be bundled into out/main or into a shared chunk under out/main/chunks.
+const moduleDir = dirname(fileURLToPath(import.meta.url));
+const here = basename(moduleDir) === 'chunks' ? dirname(moduleDir) : moduleDir;
+
+export const appVersion: string = packageJson.version;
+
+export const builtPaths = {
+  jobWorker: join(here, 'jobWorker.js'),
+  rendererDir: join(here, '..', 'renderer'),
+  preload: join(here, '..', 'preload', 'index.cjs'),
+};

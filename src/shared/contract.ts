@@ -1,0 +1,235 @@
+/**
+ * The one contract between the renderer and the main process.
+ *
+ * Every request is a name, a zod schema for its payload and a schema for its result; every
+ * pushed event is a name and a payload schema. Main validates each payload against this file
+ * before a handler runs; the Electron preload and the web-mode bridge both expose the same
+ * `window.kinema` built from it, so the renderer cannot tell which transport it runs on.
+ */
+import { z } from 'zod';
+
+export { KinemaError, unwrap, type Envelope } from './errors';
+
+const id = z.number().int().positive();
+const frameIndex = z.number().int().nonnegative();
+/** Absolute or relative file-system path as the user typed or picked it. */
+const filePath = z.string().trim().min(1, 'A file path is required').max(4096);
+
+export const projectSchema = z.object({
+  path: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+});
+export type Project = z.infer<typeof projectSchema>;
+
+export const videoStatusSchema = z.enum(['importing', 'ready', 'failed', 'missing']);
+
+export const videoSchema = z.object({
+  id,
+  path: z.string(),
+  fileName: z.string(),
+  /** SHA-256 of the file's bytes; null until the import job has hashed it. */
+  hash: z.string().nullable(),
+  sizeBytes: z.number(),
+  durationS: z.number(),
+  /** Average frame rate as ffprobe reports it (num/den) and as a float. */
+  fpsNum: z.number().int(),
+  fpsDen: z.number().int(),
+  fps: z.number(),
+  frameCount: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+  codec: z.string(),
+  hasAudio: z.boolean(),
+  status: videoStatusSchema,
+  /** True once a short-GOP seek proxy exists, so scrubbing is fast. */
+  hasProxy: z.boolean(),
+  thumbnailCount: z.number().int(),
+  importedAt: z.string(),
+});
+export type Video = z.infer<typeof videoSchema>;
+
+export const clipSchema = z.object({
+  id,
+  videoId: id,
+  /** First frame of the clip (inclusive). */
+  inFrame: frameIndex,
+  /** One past the last frame of the clip (exclusive): a clip holds outFrame - inFrame frames. */
+  outFrame: frameIndex,
+  label: z.string(),
+  notes: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Clip = z.infer<typeof clipSchema>;
+
+export const jobKindSchema = z.enum(['import', 'export']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+export const jobSchema = z.object({
+  id,
+  kind: jobKindSchema,
+  title: z.string(),
+  params: z.unknown(),
+  state: jobStateSchema,
+  phase: z.string(),
+  done: z.number(),
+  total: z.number(),
+  message: z.string(),
+  error: z.string().nullable(),
+  result: z.unknown(),
+  /** How many times the job was started; above 1 means it resumed after a restart. */
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const thumbnailSchema = z.object({ frame: frameIndex, jpeg: z.instanceof(Uint8Array) });
+export type Thumbnail = z.infer<typeof thumbnailSchema>;
+
+export const frameImageSchema = z.object({
+  videoId: id,
+  frame: frameIndex,
+  width: z.number().int(),
+  height: z.number().int(),
+  jpeg: z.instanceof(Uint8Array),
+  /** 'proxy' while the seek proxy served it, 'original' when decoded from the source file. */
+  source: z.enum(['proxy', 'original']),
+});
+export type FrameImage = z.infer<typeof frameImageSchema>;
+
+export const dirEntrySchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  kind: z.enum(['dir', 'file']),
+  sizeBytes: z.number(),
+});
+
+export const exportModeSchema = z.enum(['auto', 'copy', 'reencode']);
+
+const empty = z.object({}).strict();
+
+/** Every request the renderer may make: name → payload schema and result schema. */
+export const requests = {
+  'app.info': {
+    input: empty,
+    output: z.object({
+      version: z.string(),
+      /** Native file dialogs exist (Electron); otherwise the renderer shows its own browser. */
+      nativeDialogs: z.boolean(),
+      ffmpeg: z.object({ ffmpegPath: z.string(), ffprobePath: z.string(), version: z.string() }),
+      homeDir: z.string(),
+    }),
+  },
+  'project.current': { input: empty, output: projectSchema.nullable() },
+  'project.open': { input: z.object({ path: filePath }).strict(), output: projectSchema },
+  'project.create': {
+    input: z.object({ path: filePath, name: z.string().trim().max(200).optional() }).strict(),
+    output: projectSchema,
+  },
+  'dialog.pickVideos': { input: empty, output: z.array(z.string()) },
+  'dialog.pickProject': {
+    input: z.object({ mode: z.enum(['open', 'create']) }).strict(),
+    output: z.string().nullable(),
+  },
+  'dialog.pickExportPath': {
+    input: z.object({ suggestedName: z.string().max(255) }).strict(),
+    output: z.string().nullable(),
+  },
+  'files.list': {
+    input: z.object({ dir: filePath }).strict(),
+    output: z.object({ dir: z.string(), parent: z.string().nullable(), entries: z.array(dirEntrySchema) }),
+  },
+  'videos.list': { input: empty, output: z.array(videoSchema) },
+  'videos.import': {
+    input: z.object({ paths: z.array(filePath).min(1, 'Choose at least one video').max(500) }).strict(),
+    output: z.object({ jobIds: z.array(id) }),
+  },
+  'videos.remove': { input: z.object({ videoId: id }).strict(), output: z.object({ removed: z.boolean() }) },
+  'videos.thumbnails': { input: z.object({ videoId: id }).strict(), output: z.array(thumbnailSchema) },
+  'media.frame': {
+    input: z
+      .object({
+        videoId: id,
+        frame: frameIndex,
+        /** Longest side of the returned image; the frame is never upscaled. */
+        maxSize: z.number().int().min(16).max(8192).optional(),
+        /** Decode from the original file even if a proxy exists (exact pixels). */
+        exact: z.boolean().optional(),
+      })
+      .strict(),
+    output: frameImageSchema,
+  },
+  'clips.list': { input: z.object({ videoId: id.optional() }).strict(), output: z.array(clipSchema) },
+  'clips.create': {
+    input: z
+      .object({
+        videoId: id,
+        inFrame: frameIndex,
+        outFrame: frameIndex,
+        label: z.string().max(200).optional(),
+        notes: z.string().max(10000).optional(),
+      })
+      .strict(),
+    output: clipSchema,
+  },
+  'clips.update': {
+    input: z
+      .object({
+        clipId: id,
+        inFrame: frameIndex.optional(),
+        outFrame: frameIndex.optional(),
+        label: z.string().max(200).optional(),
+        notes: z.string().max(10000).optional(),
+      })
+      .strict(),
+    output: clipSchema,
+  },
+  'clips.delete': { input: z.object({ clipId: id }).strict(), output: z.object({ deleted: z.boolean() }) },
+  'clips.export': {
+    input: z
+      .object({ clipId: id, outPath: filePath.optional(), mode: exportModeSchema.optional() })
+      .strict(),
+    output: z.object({ jobId: id, outPath: z.string() }),
+  },
+  'jobs.list': { input: empty, output: z.array(jobSchema) },
+  'jobs.cancel': { input: z.object({ jobId: id }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'jobs.clearFinished': { input: empty, output: z.object({ removed: z.number().int() }) },
+} as const;
+
+/** Every event main pushes to the renderer. */
+export const events = {
+  'job.updated': jobSchema,
+  'project.changed': projectSchema.nullable(),
+  'videos.changed': z.object({ videoId: id.optional() }),
+  'clips.changed': z.object({ videoId: id }),
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type EventName = keyof typeof events;
+export type RequestInput<K extends RequestName> = z.input<(typeof requests)[K]['input']>;
+export type RequestOutput<K extends RequestName> = z.output<(typeof requests)[K]['output']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+}
+
+/** What `window.kinema` is, in Electron and in a browser alike. */
+export interface KinemaApi {
+  invoke<K extends RequestName>(name: K, input: RequestInput<K>): Promise<RequestOutput<K>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** File-system path of a dropped file where the host knows it (Electron); null in a browser. */
+  pathForFile(file: File): string | null;
+}
+
+/** Formats a zod error as one sentence a user can read. */
+export function describeValidationError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
