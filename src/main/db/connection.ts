@@ -44,10 +44,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create });
   try {
     if (options.readonly) return db;
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Identify the file before changing anything in it (WAL mode is written to the header).
     const appId = db.pragma('application_id', { simple: true }) as number;
     const version = db.pragma('user_version', { simple: true }) as number;
     const hasTables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
@@ -55,6 +53,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       if (hasTables) throw new KinemaError('NOT_A_PROJECT', `${path} is an SQLite database but not a Kinema project.`);
       db.pragma(`application_id = ${KINEMA_APPLICATION_ID}`);
     }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
     if (version > latestSchemaVersion)
       throw new KinemaError(
         'TOO_NEW',

@@ -4,6 +4,7 @@
  * Every failure here is turned into a sentence a user can act on, because bad files (not a
  * video, truncated, audio only) are the commonest thing a coach drags in.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { KinemaError } from '../../shared/contract';
@@ -61,14 +62,27 @@ export async function assertReadableFile(path: string): Promise<{ size: number; 
   return { size: info.size, mtimeMs: info.mtimeMs };
 }
 
+/** Whether the file starts like an ISO-BMFF (MP4/MOV) file: a box type in bytes 4-8. */
+function startsLikeMp4(path: string): boolean {
+  const header = Buffer.alloc(8);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return ['ftyp', 'moov', 'mdat', 'wide'].includes(header.toString('latin1', 4, 8));
+}
+
 function explainProbeFailure(path: string, stderr: string): KinemaError {
   const name = basename(path);
-  if (/moov atom not found/i.test(stderr))
+  // The MP4 demuxer is picked by extension, so a text file named .mp4 also lacks a moov atom.
+  if (/moov atom not found/i.test(stderr) && startsLikeMp4(path))
     return new KinemaError(
       'TRUNCATED',
       `${name} looks truncated or damaged: its index (the MP4 "moov atom") is missing, which happens when a recording or copy was cut off.`,
     );
-  if (/Invalid data found|could not find codec parameters|Unknown format|End of file/i.test(stderr))
+  if (/moov atom not found|Invalid data found|could not find codec parameters|Unknown format|End of file/i.test(stderr))
     return new KinemaError('NOT_A_VIDEO', `${name} is not a video file that ffmpeg can read.`);
   return new KinemaError('PROBE_FAILED', `Cannot read ${name}: ${stderr.trim().split('\n').slice(-1)[0] ?? 'ffprobe failed'}`);
 }
