@@ -40,7 +40,8 @@ export default defineConfig({
           'web-bridge': resolve(__dirname, 'src/renderer/web-bridge.ts'),
         },
         output: {
-          entryFileNames: (chunk) => (chunk.name === 'web-bridge' ? 'web-bridge.js' : 'assets/[name]-[hash].js'),
+          entryFileNames: (chunk) =>
+            chunk.name === 'web-bridge' ? 'web-bridge.js' : 'assets/[name]-[hash].js',
         },
       },
     },

@@ -18,15 +18,41 @@ export function requireBuild(): void {
  * A camera-like H.264 file: moving test pattern with mild temporal noise (so it does not
  * compress to nothing), a phone-like bitrate and x264's default 250-frame GOP.
  */
-export function cameraLikeVideo(name: string, width: number, height: number, fps: number, seconds: number, mbps: number): string {
+export function cameraLikeVideo(
+  name: string,
+  width: number,
+  height: number,
+  fps: number,
+  seconds: number,
+  mbps: number,
+): string {
   mkdirSync(WORK_DIR, { recursive: true });
   const path = join(WORK_DIR, name);
   if (existsSync(path)) return path;
   console.log(`Generating ${name} (${width}x${height}, ${fps} fps, ${seconds} s, ${mbps} Mbit/s)…`);
   execFileSync(ffmpegPaths().ffmpegPath, [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps},noise=alls=6:allf=t`,
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', `${mbps}M`, '-maxrate', `${mbps * 1.25}M`,
-    '-bufsize', `${mbps * 2}M`, '-pix_fmt', 'yuv420p', path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=${fps},noise=alls=6:allf=t`,
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-b:v',
+    `${mbps}M`,
+    '-maxrate',
+    `${mbps * 1.25}M`,
+    '-bufsize',
+    `${mbps * 2}M`,
+    '-pix_fmt',
+    'yuv420p',
+    path,
   ]);
   return path;
 }

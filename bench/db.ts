@@ -17,11 +17,29 @@ const N = 100_000;
 const frames = 10 * N;
 const videoId = insertVideo(
   db,
-  { path: '/bench.mp4', sizeBytes: 1, mtimeMs: 0, formatName: 'mov', startTimeS: 0, durationS: frames / 30, codec: 'h264', width: 1920, height: 1080, fpsNum: 30, fpsDen: 1, fps: 30, declaredFrames: frames, hasAudio: false, rotation: 0 },
+  {
+    path: '/bench.mp4',
+    sizeBytes: 1,
+    mtimeMs: 0,
+    formatName: 'mov',
+    startTimeS: 0,
+    durationS: frames / 30,
+    codec: 'h264',
+    width: 1920,
+    height: 1080,
+    fpsNum: 30,
+    fpsDen: 1,
+    fps: 30,
+    declaredFrames: frames,
+    hasAudio: false,
+    rotation: 0,
+  },
   { frameTimes: Float64Array.from({ length: frames }, (_, i) => i / 30), keyframes: new Uint32Array([0]) },
 );
 
-const insert = db.prepare('INSERT INTO clips (video_id, in_frame, out_frame, label, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+const insert = db.prepare(
+  'INSERT INTO clips (video_id, in_frame, out_frame, label, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+);
 const now = new Date().toISOString();
 let t0 = performance.now();
 db.transaction(() => {
@@ -40,7 +58,9 @@ for (let i = 0; i < 10_000; i++) one.get(videoId, (i * 97) % frames);
 const lookupUs = ((performance.now() - t0) / 10_000) * 1000;
 
 console.log(`\nProject DB (better-sqlite3, WAL), ${N.toLocaleString()} clip rows`);
-console.log(`insert in one transaction: ${insertMs.toFixed(0)} ms (${((N / insertMs) * 1000).toFixed(0)} rows/s)`);
+console.log(
+  `insert in one transaction: ${insertMs.toFixed(0)} ms (${((N / insertMs) * 1000).toFixed(0)} rows/s)`,
+);
 console.log(`read all as Clip objects:  ${readMs.toFixed(0)} ms`);
 console.log(`indexed lookup by frame:   ${lookupUs.toFixed(1)} µs each`);
 db.close();

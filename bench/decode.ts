@@ -15,7 +15,14 @@ async function run(fit: FitMode): Promise<number> {
   const t0 = performance.now();
   let n = 0;
   let checksum = 0;
-  for await (const rgb of streamRgbFrames({ path: video, seekS: 0, frames: total, width: 256, height: 256, fit })) {
+  for await (const rgb of streamRgbFrames({
+    path: video,
+    seekS: 0,
+    frames: total,
+    width: 256,
+    height: 256,
+    fit,
+  })) {
     checksum += rgb[rgb.length >> 1];
     n++;
   }
@@ -27,5 +34,7 @@ async function run(fit: FitMode): Promise<number> {
 console.log(`\nDecode to RGB, ${probe.width}x${probe.height} H.264 → 256x256, ${total} frames`);
 for (const fit of ['stretch', 'letterbox'] as FitMode[]) {
   const runs = [await run(fit), await run(fit), await run(fit)];
-  console.log(`${fit.padEnd(9)}: ${Math.max(...runs).toFixed(0)} fps best of 3 (${runs.map((r) => r.toFixed(0)).join(', ')})`);
+  console.log(
+    `${fit.padEnd(9)}: ${Math.max(...runs).toFixed(0)} fps best of 3 (${runs.map((r) => r.toFixed(0)).join(', ')})`,
+  );
 }

@@ -34,14 +34,25 @@ function frame(n: number, exact = false): Promise<number> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
     const onMessage = (data: Buffer) => {
-      const m = decodeMessage(new Uint8Array(data)) as { type: string; id: number; envelope: { ok: boolean; error?: { message: string } } };
+      const m = decodeMessage(new Uint8Array(data)) as {
+        type: string;
+        id: number;
+        envelope: { ok: boolean; error?: { message: string } };
+      };
       if (m.type !== 'response' || m.id !== myId) return;
       socket.off('message', onMessage);
       if (!m.envelope.ok) reject(new Error(m.envelope.error!.message));
       else resolve(performance.now() - start);
     };
     socket.on('message', onMessage);
-    socket.send(encodeMessage({ type: 'request', id: myId, name: 'media.frame', input: { videoId: 1, frame: n, maxSize: 1280, exact } }));
+    socket.send(
+      encodeMessage({
+        type: 'request',
+        id: myId,
+        name: 'media.frame',
+        input: { videoId: 1, frame: n, maxSize: 1280, exact },
+      }),
+    );
   });
 }
 
@@ -59,7 +70,9 @@ for (let n = 700; n > 600; n--) stepBack.push(await frame(n));
 const exactSeeks: number[] = [];
 for (const n of randomFrames.slice(0, 40)) exactSeeks.push(await frame(n, true));
 
-console.log(`\nSeek latency, ${info.width}x${info.height} H.264 ${info.fps} fps, ${frames} frames, GOP 250 (web-mode round trip, 1280 px JPEG)`);
+console.log(
+  `\nSeek latency, ${info.width}x${info.height} H.264 ${info.fps} fps, ${frames} frames, GOP 250 (web-mode round trip, 1280 px JPEG)`,
+);
 console.log(`import (probe, index, hash, thumbnails, proxy): ${importS.toFixed(1)} s`);
 console.log(`random seek (player, via seek proxy):  ${summary(proxySeeks)}`);
 console.log(`step forward (arrow key):              ${summary(stepForward)}`);

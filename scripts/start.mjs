@@ -9,7 +9,11 @@ import { createInterface } from 'node:readline/promises';
 const require = createRequire(import.meta.url);
 const extraArgs = process.argv.slice(2);
 
-const build = spawnSync(process.execPath, [join(process.cwd(), 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { stdio: 'inherit' });
+const build = spawnSync(
+  process.execPath,
+  [join(process.cwd(), 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+  { stdio: 'inherit' },
+);
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 let electronPath = null;

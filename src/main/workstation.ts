@@ -39,7 +39,9 @@ export interface WorkstationOptions {
 const MP4_COPYABLE_CODECS = new Set(['h264', 'hevc', 'mpeg4', 'av1']);
 
 export function defaultCacheDir(): string {
-  return process.env.KINEMA_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kinema');
+  return (
+    process.env.KINEMA_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kinema')
+  );
 }
 
 interface OpenProject {
@@ -67,12 +69,14 @@ export class Workstation {
   }
 
   get db(): Db {
-    if (!this.project) throw new KinemaError('NO_PROJECT', 'No project is open. Open or create a project first.');
+    if (!this.project)
+      throw new KinemaError('NO_PROJECT', 'No project is open. Open or create a project first.');
     return this.project.db;
   }
 
   private get queue(): JobQueue {
-    if (!this.project) throw new KinemaError('NO_PROJECT', 'No project is open. Open or create a project first.');
+    if (!this.project)
+      throw new KinemaError('NO_PROJECT', 'No project is open. Open or create a project first.');
     return this.project.queue;
   }
 
@@ -94,9 +98,12 @@ export class Workstation {
   /** Opens a project file (creating it if asked), resuming any job a crash interrupted. */
   async openProject(path: string, create = false, name?: string): Promise<Project> {
     const full = resolve(path);
-    if (create && existsSync(full)) throw new KinemaError('EXISTS', `${full} already exists. Open it instead, or pick another name.`);
-    if (create && !existsSync(dirname(full))) throw new KinemaError('NOT_FOUND', `Folder not found: ${dirname(full)}`);
-    if (create && extname(full) !== '.kinema') throw new KinemaError('BAD_NAME', 'A project file name must end in .kinema');
+    if (create && existsSync(full))
+      throw new KinemaError('EXISTS', `${full} already exists. Open it instead, or pick another name.`);
+    if (create && !existsSync(dirname(full)))
+      throw new KinemaError('NOT_FOUND', `Folder not found: ${dirname(full)}`);
+    if (create && extname(full) !== '.kinema')
+      throw new KinemaError('BAD_NAME', 'A project file name must end in .kinema');
     const db = openDatabase(full, { create });
     ensureProjectRow(db, full, name);
     await this.closeProject();
@@ -146,7 +153,12 @@ export class Workstation {
       if (name.startsWith('.')) continue;
       try {
         const s = await stat(join(full, name));
-        entries.push({ name, path: join(full, name), kind: s.isDirectory() ? ('dir' as const) : ('file' as const), sizeBytes: s.size });
+        entries.push({
+          name,
+          path: join(full, name),
+          kind: s.isDirectory() ? ('dir' as const) : ('file' as const),
+          sizeBytes: s.size,
+        });
       } catch {
         // Broken links and unreadable entries are not offered.
       }
@@ -171,19 +183,27 @@ export class Workstation {
     const unique = [...new Set(paths.map((p) => resolve(p)))];
     for (const path of unique) {
       const existing = videosDb.findVideoByPath(db, path);
-      if (existing) throw new KinemaError('ALREADY_IMPORTED', `${basename(path)} is already in this project.`);
+      if (existing)
+        throw new KinemaError('ALREADY_IMPORTED', `${basename(path)} is already in this project.`);
       await probeVideo(path);
     }
-    const jobIds = unique.map((path) => this.queue.enqueue('import', `Import ${basename(path)}`, { path } satisfies ImportParams).id);
+    const jobIds = unique.map(
+      (path) => this.queue.enqueue('import', `Import ${basename(path)}`, { path } satisfies ImportParams).id,
+    );
     return { jobIds };
   }
 
   removeVideo(videoId: number): boolean {
     const video = videosDb.getVideo(this.db, videoId);
-    const busy = jobsDb.listJobs(this.db).some(
-      (j) => (j.state === 'running' || j.state === 'queued') && (j.params as { path?: string }).path === video.path,
-    );
-    if (busy) throw new KinemaError('BUSY', `${video.fileName} is still being imported. Cancel the import first.`);
+    const busy = jobsDb
+      .listJobs(this.db)
+      .some(
+        (j) =>
+          (j.state === 'running' || j.state === 'queued') &&
+          (j.params as { path?: string }).path === video.path,
+      );
+    if (busy)
+      throw new KinemaError('BUSY', `${video.fileName} is still being imported. Cancel the import first.`);
     const removed = videosDb.deleteVideo(this.db, videoId);
     this.frames.forget(videoId);
     this.emit('videos.changed', { videoId });
@@ -222,12 +242,16 @@ export class Workstation {
    * Queues the export of a clip. 'auto' stream-copies when the in point is a keyframe of an
    * MP4-compatible codec (exact and lossless) and re-encodes otherwise.
    */
-  exportClip(input: { clipId: number; outPath?: string; mode?: 'auto' | 'copy' | 'reencode' }): { jobId: number; outPath: string } {
+  exportClip(input: { clipId: number; outPath?: string; mode?: 'auto' | 'copy' | 'reencode' }): {
+    jobId: number;
+    outPath: string;
+  } {
     const clip = clipsDb.getClip(this.db, input.clipId);
     const info = videosDb.getVideoMedia(this.db, clip.videoId);
     const { video } = info;
     clipsDb.validateClipRange(clip.inFrame, clip.outFrame, video.frameCount);
-    if (!existsSync(video.path)) throw new KinemaError('SOURCE_MISSING', `The video file was moved or deleted: ${video.path}`);
+    if (!existsSync(video.path))
+      throw new KinemaError('SOURCE_MISSING', `The video file was moved or deleted: ${video.path}`);
     const atKeyframe = info.keyframes.includes(clip.inFrame);
     const copyable = atKeyframe && MP4_COPYABLE_CODECS.has(video.codec);
     const mode = input.mode ?? 'auto';
@@ -242,9 +266,13 @@ export class Workstation {
       );
     }
     const method = mode === 'reencode' || !copyable ? 'reencode' : 'copy';
-    const outPath = input.outPath ? resolve(input.outPath) : defaultExportPath(video.path, clip.label, clip.inFrame, clip.outFrame);
-    if (outPath === resolve(video.path)) throw new KinemaError('BAD_PATH', 'Refusing to overwrite the source video.');
-    if (!existsSync(dirname(outPath))) throw new KinemaError('NOT_FOUND', `Folder not found: ${dirname(outPath)}`);
+    const outPath = input.outPath
+      ? resolve(input.outPath)
+      : defaultExportPath(video.path, clip.label, clip.inFrame, clip.outFrame);
+    if (outPath === resolve(video.path))
+      throw new KinemaError('BAD_PATH', 'Refusing to overwrite the source video.');
+    if (!existsSync(dirname(outPath)))
+      throw new KinemaError('NOT_FOUND', `Folder not found: ${dirname(outPath)}`);
     if (!['.mp4', '.m4v', '.mov'].includes(extname(outPath).toLowerCase()))
       throw new KinemaError('BAD_PATH', 'Export to a file ending in .mp4, .m4v or .mov.');
     const params: ExportParams = {
@@ -274,11 +302,21 @@ export class Workstation {
 }
 
 function slug(text: string): string {
-  return text.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
 }
 
 /** `<source>_<label>_<first>-<last>.mp4` beside the source, never overwriting an existing file. */
-export function defaultExportPath(sourcePath: string, label: string, inFrame: number, outFrame: number): string {
+export function defaultExportPath(
+  sourcePath: string,
+  label: string,
+  inFrame: number,
+  outFrame: number,
+): string {
   const stem = `${basename(sourcePath, extname(sourcePath))}_${slug(label) || 'clip'}_${inFrame}-${outFrame - 1}`;
   let candidate = join(dirname(sourcePath), `${stem}.mp4`);
   for (let n = 2; existsSync(candidate); n++) candidate = join(dirname(sourcePath), `${stem} (${n}).mp4`);

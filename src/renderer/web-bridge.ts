@@ -42,13 +42,20 @@ function connect(): Promise<WebSocket> {
     };
     ws.onerror = () => {
       opening = null;
-      reject(new Error('Cannot reach the Kinema server. Is `npm run serve` still running, and was the page opened with its token link?'));
+      reject(
+        new Error(
+          'Cannot reach the Kinema server. Is `npm run serve` still running, and was the page opened with its token link?',
+        ),
+      );
     };
     ws.onclose = () => {
       socket = null;
       for (const [id, settle] of pending) {
         pending.delete(id);
-        settle({ ok: false, error: { code: 'DISCONNECTED', message: 'The connection to the Kinema server was lost.' } });
+        settle({
+          ok: false,
+          error: { code: 'DISCONNECTED', message: 'The connection to the Kinema server was lost.' },
+        });
       }
     };
     ws.onmessage = (event) => {

@@ -2,7 +2,14 @@
  * Builds `window.kinema` from a transport. The Electron preload and the web-mode bridge each
  * supply a transport; everything the renderer sees is built here, so the two cannot differ.
  */
-import type { EventName, EventPayload, KinemaApi, RequestInput, RequestName, RequestOutput } from './contract';
+import type {
+  EventName,
+  EventPayload,
+  KinemaApi,
+  RequestInput,
+  RequestName,
+  RequestOutput,
+} from './contract';
 import { unwrap, type Envelope } from './errors';
 
 export interface Transport {

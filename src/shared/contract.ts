@@ -191,9 +191,7 @@ export const requests = {
   },
   'clips.delete': { input: z.object({ clipId: id }).strict(), output: z.object({ deleted: z.boolean() }) },
   'clips.export': {
-    input: z
-      .object({ clipId: id, outPath: filePath.optional(), mode: exportModeSchema.optional() })
-      .strict(),
+    input: z.object({ clipId: id, outPath: filePath.optional(), mode: exportModeSchema.optional() }).strict(),
     output: z.object({ jobId: id, outPath: z.string() }),
   },
   'jobs.list': { input: empty, output: z.array(jobSchema) },

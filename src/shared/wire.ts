@@ -79,5 +79,4 @@ export function decodeMessage(data: Uint8Array): unknown {
 /** Messages of the WebSocket protocol. */
 export type ClientMessage = { type: 'request'; id: number; name: string; input: unknown };
 export type ServerMessage =
-  | { type: 'response'; id: number; envelope: unknown }
-  | { type: 'event'; name: string; payload: unknown };
+  { type: 'response'; id: number; envelope: unknown } | { type: 'event'; name: string; payload: unknown };

@@ -17,16 +17,26 @@ export interface CliResult {
 }
 
 export function cli(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 170_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Starts web mode on a free port and resolves with its URL (which carries the token). */
-export function startServe(project: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
+export function startServe(
+  project: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [SERVE, '--project', project, '--port', '0'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

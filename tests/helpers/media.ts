@@ -15,17 +15,39 @@ export function tempDir(prefix = 'kinema-test-'): { dir: string; cleanup: () => 
 }
 
 export function ffmpeg(args: string[]): void {
-  execFileSync(ffmpegPaths().ffmpegPath, ['-v', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(ffmpegPaths().ffmpegPath, ['-v', 'error', '-y', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
-export function ffprobeJson(path: string): { streams: Record<string, string | number>[]; format: Record<string, string> } {
-  const out = execFileSync(ffmpegPaths().ffprobePath, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path]);
+export function ffprobeJson(path: string): {
+  streams: Record<string, string | number>[];
+  format: Record<string, string>;
+} {
+  const out = execFileSync(ffmpegPaths().ffprobePath, [
+    '-v',
+    'error',
+    '-show_streams',
+    '-show_format',
+    '-of',
+    'json',
+    path,
+  ]);
   return JSON.parse(out.toString());
 }
 
 export function ffprobeFrameCount(path: string): number {
   const out = execFileSync(ffmpegPaths().ffprobePath, [
-    '-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path,
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    path,
   ]);
   return Number(out.toString().trim());
 }
@@ -45,7 +67,18 @@ export function makeVideo(path: string, spec: VideoSpec = {}): string {
   const { width = 320, height = 240, fps = 25, seconds = 2, gop = 250, audio = false } = spec;
   const args = ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', String(gop));
+  args.push(
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(gop),
+  );
   if (audio) args.push('-c:a', 'aac', '-shortest');
   args.push(path);
   ffmpeg(args);
@@ -58,8 +91,23 @@ export function makeVideo(path: string, spec: VideoSpec = {}): string {
  */
 export function makeFrameCodedVideo(path: string, frames = 50, fps = 25, gop = 250): string {
   ffmpeg([
-    '-f', 'lavfi', '-i', `color=c=black:size=64x64:rate=${fps}`, '-frames:v', String(frames),
-    '-vf', "geq=lum='16+4*N':cb=128:cr=128", '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', '-g', String(gop), path,
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=black:size=64x64:rate=${fps}`,
+    '-frames:v',
+    String(frames),
+    '-vf',
+    "geq=lum='16+4*N':cb=128:cr=128",
+    '-c:v',
+    'libx264',
+    '-qp',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(gop),
+    path,
   ]);
   return path;
 }

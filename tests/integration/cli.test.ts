@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cli } from '../helpers/app';
-import { ffprobeFrameCount, ffprobeJson, makeAudioOnly, makeVideo, tempDir, truncateCopy } from '../helpers/media';
+import {
+  ffprobeFrameCount,
+  ffprobeJson,
+  makeAudioOnly,
+  makeVideo,
+  tempDir,
+  truncateCopy,
+} from '../helpers/media';
 
 const tmp = tempDir('cli-');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
@@ -25,7 +32,14 @@ function counts() {
 
 beforeAll(() => {
   assertBuilt();
-  video = makeVideo(join(tmp.dir, 'serve practice.mp4'), { width: 1280, height: 720, fps: 30, seconds: 4, gop: 45, audio: true });
+  video = makeVideo(join(tmp.dir, 'serve practice.mp4'), {
+    width: 1280,
+    height: 720,
+    fps: 30,
+    seconds: 4,
+    gop: 45,
+    audio: true,
+  });
   expect(cli(['init', '--project', project], env).code).toBe(0);
 });
 afterAll(() => tmp.cleanup());
@@ -42,8 +56,24 @@ describe('kinema CLI', () => {
     expect(v.thumbnailCount).toBeGreaterThanOrEqual(8);
   });
 
-  it('adds a clip and exports it by stream copy and by re-encode, with the clip\'s exact length', () => {
-    const add = cli(['clip-add', '--project', project, '--video', '1', '--in', '45', '--out', '90', '--label', 'Serve 1', '--json'], env);
+  it("adds a clip and exports it by stream copy and by re-encode, with the clip's exact length", () => {
+    const add = cli(
+      [
+        'clip-add',
+        '--project',
+        project,
+        '--video',
+        '1',
+        '--in',
+        '45',
+        '--out',
+        '90',
+        '--label',
+        'Serve 1',
+        '--json',
+      ],
+      env,
+    );
     expect(add.code).toBe(0);
     const clip = JSON.parse(add.stdout);
     const copyOut = join(tmp.dir, 'copy.mp4');
@@ -65,7 +95,9 @@ describe('kinema CLI', () => {
 
     const forced = cli(['export', String(clip.id), '--mode', 'copy', '--project', project], env);
     expect(forced.code).toBe(1);
-    expect(forced.stderr).toMatch(/Stream copy must start on a keyframe, and frame 50 is not one \(nearest: 45 and 90\)/);
+    expect(forced.stderr).toMatch(
+      /Stream copy must start on a keyframe, and frame 50 is not one \(nearest: 45 and 90\)/,
+    );
   });
 
   it('writes an exact frame and changes the frame rate', () => {
@@ -86,7 +118,10 @@ describe('kinema CLI', () => {
     writeFileSync(notVideo, 'warm-up: 10 min jog\n'.repeat(100));
     const cases: [string[], RegExp][] = [
       [['import', notVideo], /notes\.mp4 is not a video file that ffmpeg can read/],
-      [['import', truncateCopy(video, join(tmp.dir, 'cut off.mp4'), 0.6)], /cut off\.mp4 looks truncated or damaged/],
+      [
+        ['import', truncateCopy(video, join(tmp.dir, 'cut off.mp4'), 0.6)],
+        /cut off\.mp4 looks truncated or damaged/,
+      ],
       [['import', join(tmp.dir, 'missing.mp4')], /File not found: .*missing\.mp4/],
       [['import', makeAudioOnly(join(tmp.dir, 'commentary.m4a'))], /commentary\.m4a has no video stream/],
       [['import', video], /is already in this project/],

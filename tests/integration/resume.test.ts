@@ -20,7 +20,11 @@ function snapshot() {
       integrity: db.pragma('integrity_check', { simple: true }),
       thumbnails: (db.prepare('SELECT count(*) AS n FROM thumbnails').get() as { n: number }).n,
       videos: db.prepare('SELECT id, status FROM videos').all() as { id: number; status: string }[],
-      jobs: db.prepare('SELECT state, attempts, checkpoint FROM jobs').all() as { state: string; attempts: number; checkpoint: string }[],
+      jobs: db.prepare('SELECT state, attempts, checkpoint FROM jobs').all() as {
+        state: string;
+        attempts: number;
+        checkpoint: string;
+      }[],
     };
   } finally {
     db.close();

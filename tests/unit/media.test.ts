@@ -1,7 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJpegFrames, decodeRgbFrame, jpegSize, splitJpegs, streamRgbFrames } from '../../src/main/media/decode';
+import {
+  decodeJpegFrames,
+  decodeRgbFrame,
+  jpegSize,
+  splitJpegs,
+  streamRgbFrames,
+} from '../../src/main/media/decode';
 import { indexFrames, probeVideo, seekTimeForFrame } from '../../src/main/media/probe';
 import { changeFrameRate, cutClip, extractThumbnails, makeSeekProxy } from '../../src/main/media/transcode';
 import {
@@ -21,14 +27,28 @@ let clip: string;
 
 beforeAll(() => {
   coded = makeFrameCodedVideo(join(tmp.dir, 'coded.mp4'), 50, 25, 250);
-  clip = makeVideo(join(tmp.dir, 'clip.mp4'), { width: 640, height: 360, fps: 30, seconds: 3, gop: 30, audio: true });
+  clip = makeVideo(join(tmp.dir, 'clip.mp4'), {
+    width: 640,
+    height: 360,
+    fps: 30,
+    seconds: 3,
+    gop: 30,
+    audio: true,
+  });
 });
 afterAll(() => tmp.cleanup());
 
 describe('probe and index', () => {
   it('reads size, rate, codec, frame count and keyframes', async () => {
     const probe = await probeVideo(clip);
-    expect(probe).toMatchObject({ width: 640, height: 360, fpsNum: 30, fpsDen: 1, codec: 'h264', hasAudio: true });
+    expect(probe).toMatchObject({
+      width: 640,
+      height: 360,
+      fpsNum: 30,
+      fpsDen: 1,
+      codec: 'h264',
+      hasAudio: true,
+    });
     const index = await indexFrames(probe);
     expect(index.frameTimes.length).toBe(90);
     expect([...index.keyframes]).toEqual([0, 30, 60]);
@@ -43,7 +63,9 @@ describe('probe and index', () => {
     await expect(probeVideo(text)).rejects.toThrow(/not a video file that ffmpeg can read/);
     const truncated = truncateCopy(clip, join(tmp.dir, 'truncated.mp4'), 0.5);
     await expect(probeVideo(truncated)).rejects.toThrow(/truncated or damaged/);
-    await expect(probeVideo(makeAudioOnly(join(tmp.dir, 'audio.m4a')))).rejects.toThrow(/has no video stream/);
+    await expect(probeVideo(makeAudioOnly(join(tmp.dir, 'audio.m4a')))).rejects.toThrow(
+      /has no video stream/,
+    );
     const empty = join(tmp.dir, 'empty.mp4');
     writeFileSync(empty, '');
     await expect(probeVideo(empty)).rejects.toThrow(/is empty/);
@@ -62,7 +84,12 @@ describe('frame-accurate decoding', () => {
     const probe = await probeVideo(coded);
     const index = await indexFrames(probe);
     for (const n of [0, 1, 7, 24, 25, 33, 48, 49]) {
-      const rgb = await decodeRgbFrame({ path: coded, seekS: seekTimeForFrame(index.frameTimes, n), width: 64, height: 64 });
+      const rgb = await decodeRgbFrame({
+        path: coded,
+        seekS: seekTimeForFrame(index.frameTimes, n),
+        width: 64,
+        height: 64,
+      });
       expect(frameFromGrey(rgb), `frame ${n}`).toBe(n);
     }
   });
@@ -70,7 +97,13 @@ describe('frame-accurate decoding', () => {
   it('streams a range at a chosen size, in order, with nothing skipped', async () => {
     const index = await indexFrames(await probeVideo(coded));
     const seen: number[] = [];
-    for await (const rgb of streamRgbFrames({ path: coded, seekS: seekTimeForFrame(index.frameTimes, 10), frames: 20, width: 32, height: 32 })) {
+    for await (const rgb of streamRgbFrames({
+      path: coded,
+      seekS: seekTimeForFrame(index.frameTimes, 10),
+      frames: 20,
+      width: 32,
+      height: 32,
+    })) {
       expect(rgb.length).toBe(32 * 32 * 3);
       seen.push(frameFromGrey(rgb));
     }
@@ -94,7 +127,12 @@ describe('frame-accurate decoding', () => {
     expect(pIndex.keyframes.length).toBeGreaterThanOrEqual(6);
     const srcIndex = await indexFrames(await probeVideo(coded));
     for (const n of [0, 13, 31, 49]) {
-      const rgb = await decodeRgbFrame({ path: proxy, seekS: seekTimeForFrame(srcIndex.frameTimes, n), width: 64, height: 64 });
+      const rgb = await decodeRgbFrame({
+        path: proxy,
+        seekS: seekTimeForFrame(srcIndex.frameTimes, n),
+        width: 64,
+        height: 64,
+      });
       expect(frameFromGrey(rgb), `proxy frame ${n}`).toBe(n);
     }
   });
@@ -103,16 +141,36 @@ describe('frame-accurate decoding', () => {
 describe('writing video', () => {
   it('extracts thumbnails at the given times', async () => {
     const thumbs = await extractThumbnails({ path: clip, seekTimes: [0, 1.5, 2.9], height: 72 });
-    expect(thumbs.map((t) => jpegSize(t))).toEqual([{ width: 128, height: 72 }, { width: 128, height: 72 }, { width: 128, height: 72 }]);
+    expect(thumbs.map((t) => jpegSize(t))).toEqual([
+      { width: 128, height: 72 },
+      { width: 128, height: 72 },
+      { width: 128, height: 72 },
+    ]);
   });
 
   it('cuts by stream copy from a keyframe and by re-encoding from anywhere, with the right length', async () => {
     const index = await indexFrames(await probeVideo(clip));
     const copy = join(tmp.dir, 'copy.mp4');
-    await cutClip({ path: clip, outPath: copy, startS: seekTimeForFrame(index.frameTimes, 30), frameCount: 30, fps: 30, method: 'copy', hasAudio: true });
+    await cutClip({
+      path: clip,
+      outPath: copy,
+      startS: seekTimeForFrame(index.frameTimes, 30),
+      frameCount: 30,
+      fps: 30,
+      method: 'copy',
+      hasAudio: true,
+    });
     expect(ffprobeFrameCount(copy)).toBe(30);
     const re = join(tmp.dir, 're.mp4');
-    await cutClip({ path: clip, outPath: re, startS: seekTimeForFrame(index.frameTimes, 17), frameCount: 25, fps: 30, method: 'reencode', hasAudio: true });
+    await cutClip({
+      path: clip,
+      outPath: re,
+      startS: seekTimeForFrame(index.frameTimes, 17),
+      frameCount: 25,
+      fps: 30,
+      method: 'reencode',
+      hasAudio: true,
+    });
     expect(ffprobeFrameCount(re)).toBe(25);
     expect(Number(ffprobeJson(re).format.duration)).toBeCloseTo(25 / 30, 1);
     expect(existsSync(join(tmp.dir, '.re.partial-' + process.pid + '.mp4'))).toBe(false);

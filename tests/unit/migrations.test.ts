@@ -14,7 +14,9 @@ const fresh = (name: string) => join(tmp.dir, `${name}.kinema`);
 
 describe('migrations', () => {
   it('are numbered 1..N without gaps', () => {
-    expect(migrations.map((m) => m.version)).toEqual(Array.from({ length: latestSchemaVersion }, (_, i) => i + 1));
+    expect(migrations.map((m) => m.version)).toEqual(
+      Array.from({ length: latestSchemaVersion }, (_, i) => i + 1),
+    );
   });
 
   it('0001-initial creates projects, videos, clips and jobs with their constraints', () => {
@@ -27,11 +29,25 @@ describe('migrations', () => {
       `INSERT INTO videos (id, path, file_name, size_bytes, mtime_ms, duration_s, fps_num, fps_den, frame_count, width, height, codec, has_audio, status, imported_at)
        VALUES (1, '/v.mp4', 'v.mp4', 1, 0, 1, 25, 1, 25, 64, 64, 'h264', 0, 'ready', 'now')`,
     ).run();
-    const clip = db.prepare("INSERT INTO clips (video_id, in_frame, out_frame, created_at, updated_at) VALUES (1, ?, ?, 'now', 'now')");
+    const clip = db.prepare(
+      "INSERT INTO clips (video_id, in_frame, out_frame, created_at, updated_at) VALUES (1, ?, ?, 'now', 'now')",
+    );
     clip.run(0, 10);
     expect(() => clip.run(5, 5)).toThrow(/CHECK/);
-    expect(() => db.prepare("INSERT INTO clips (video_id, in_frame, out_frame, created_at, updated_at) VALUES (99, 0, 1, 'now', 'now')").run()).toThrow(/FOREIGN KEY/);
-    expect(() => db.prepare("INSERT INTO jobs (kind, title, params, state, created_at) VALUES ('import', 't', '{}', 'weird', 'now')").run()).toThrow(/CHECK/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO clips (video_id, in_frame, out_frame, created_at, updated_at) VALUES (99, 0, 1, 'now', 'now')",
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO jobs (kind, title, params, state, created_at) VALUES ('import', 't', '{}', 'weird', 'now')",
+        )
+        .run(),
+    ).toThrow(/CHECK/);
     db.close();
   });
 
@@ -42,17 +58,25 @@ describe('migrations', () => {
       `INSERT INTO videos (id, path, file_name, size_bytes, mtime_ms, duration_s, fps_num, fps_den, frame_count, width, height, codec, has_audio, status, imported_at)
        VALUES (1, '/v.mp4', 'v.mp4', 1, 0, 1, 25, 1, 25, 64, 64, 'h264', 0, 'ready', 'now')`,
     ).run();
-    v1.prepare("INSERT INTO clips (video_id, in_frame, out_frame, label, created_at, updated_at) VALUES (1, 2, 9, 'serve', 'now', 'now')").run();
+    v1.prepare(
+      "INSERT INTO clips (video_id, in_frame, out_frame, label, created_at, updated_at) VALUES (1, 2, 9, 'serve', 'now', 'now')",
+    ).run();
     v1.close();
 
     const v2 = openDatabase(path, { targetVersion: 2 });
     expect(schemaVersion(v2)).toBe(2);
-    expect(v2.prepare('SELECT start_time_s, frame_times, proxy_path FROM videos WHERE id = 1').get()).toEqual({
-      start_time_s: 0,
-      frame_times: null,
-      proxy_path: null,
+    expect(v2.prepare('SELECT start_time_s, frame_times, proxy_path FROM videos WHERE id = 1').get()).toEqual(
+      {
+        start_time_s: 0,
+        frame_times: null,
+        proxy_path: null,
+      },
+    );
+    expect(v2.prepare('SELECT label, in_frame, out_frame FROM clips').get()).toEqual({
+      label: 'serve',
+      in_frame: 2,
+      out_frame: 9,
     });
-    expect(v2.prepare('SELECT label, in_frame, out_frame FROM clips').get()).toEqual({ label: 'serve', in_frame: 2, out_frame: 9 });
     v2.prepare("INSERT INTO thumbnails (video_id, idx, frame, jpeg) VALUES (1, 0, 0, x'ffd8ffd9')").run();
     v2.prepare('DELETE FROM videos WHERE id = 1').run();
     expect(v2.prepare('SELECT count(*) AS n FROM thumbnails').get()).toEqual({ n: 0 });

@@ -12,8 +12,21 @@ const tmp = tempDir('projectdb-');
 afterAll(() => tmp.cleanup());
 
 const probe: ProbeResult = {
-  path: '/videos/serve.mp4', sizeBytes: 1000, mtimeMs: 1, formatName: 'mov', startTimeS: 0, durationS: 4, codec: 'h264',
-  width: 1920, height: 1080, fpsNum: 25, fpsDen: 1, fps: 25, declaredFrames: 100, hasAudio: false, rotation: 0,
+  path: '/videos/serve.mp4',
+  sizeBytes: 1000,
+  mtimeMs: 1,
+  formatName: 'mov',
+  startTimeS: 0,
+  durationS: 4,
+  codec: 'h264',
+  width: 1920,
+  height: 1080,
+  fpsNum: 25,
+  fpsDen: 1,
+  fps: 25,
+  declaredFrames: 100,
+  hasAudio: false,
+  rotation: 0,
 };
 
 function projectWithVideo(name: string) {
@@ -30,7 +43,13 @@ describe('project database', () => {
     expect(media.frameTimes.length).toBe(100);
     expect(media.frameTimes[99]).toBeCloseTo(99 / 25, 12);
     expect([...media.keyframes]).toEqual([0, 50]);
-    expect(listVideos(db)[0]).toMatchObject({ fileName: 'serve.mp4', frameCount: 100, fps: 25, status: 'importing', hasProxy: false });
+    expect(listVideos(db)[0]).toMatchObject({
+      fileName: 'serve.mp4',
+      frameCount: 100,
+      fps: 25,
+      status: 'importing',
+      hasProxy: false,
+    });
     db.close();
   });
 
@@ -38,13 +57,20 @@ describe('project database', () => {
     const { db, videoId } = projectWithVideo('clips');
     expect(() => createClip(db, { videoId, inFrame: 10, outFrame: 10 })).toThrow(/at least one frame/);
     expect(() => createClip(db, { videoId, inFrame: 20, outFrame: 5 })).toThrow(/at least one frame/);
-    expect(() => createClip(db, { videoId, inFrame: 90, outFrame: 101 })).toThrow(/past the video's last frame \(99\)/);
-    expect(() => createClip(db, { videoId: 42, inFrame: 0, outFrame: 1 })).toThrow(/Video 42 is not in this project/);
+    expect(() => createClip(db, { videoId, inFrame: 90, outFrame: 101 })).toThrow(
+      /past the video's last frame \(99\)/,
+    );
+    expect(() => createClip(db, { videoId: 42, inFrame: 0, outFrame: 1 })).toThrow(
+      /Video 42 is not in this project/,
+    );
     expect(listClips(db)).toEqual([]);
     const clip = createClip(db, { videoId, inFrame: 0, outFrame: 100, label: 'whole' });
     expect(() => updateClip(db, { clipId: clip.id, outFrame: 0 })).toThrow(/at least one frame/);
     expect(listClips(db)[0]).toMatchObject({ inFrame: 0, outFrame: 100, label: 'whole' });
-    expect(updateClip(db, { clipId: clip.id, label: 'serve 1', inFrame: 12 })).toMatchObject({ inFrame: 12, label: 'serve 1' });
+    expect(updateClip(db, { clipId: clip.id, label: 'serve 1', inFrame: 12 })).toMatchObject({
+      inFrame: 12,
+      label: 'serve 1',
+    });
     db.close();
     expect(() => validateClipRange(0, 1, 1)).not.toThrow();
   });

@@ -8,7 +8,17 @@ import { tempDir } from '../helpers/media';
 
 describe('wire codec', () => {
   it('round-trips nested values with binary parts', () => {
-    const message = { type: 'response', id: 7, envelope: { ok: true, value: [{ frame: 3, jpeg: new Uint8Array([255, 216, 1, 2]) }, { frame: 4, jpeg: new Uint8Array(0) }] } };
+    const message = {
+      type: 'response',
+      id: 7,
+      envelope: {
+        ok: true,
+        value: [
+          { frame: 3, jpeg: new Uint8Array([255, 216, 1, 2]) },
+          { frame: 4, jpeg: new Uint8Array(0) },
+        ],
+      },
+    };
     const back = decodeMessage(encodeMessage(message)) as typeof message;
     expect(back.envelope.value[0].jpeg).toEqual(new Uint8Array([255, 216, 1, 2]));
     expect(back.envelope.value[1].jpeg).toEqual(new Uint8Array(0));
@@ -35,20 +45,35 @@ describe('contract validation', () => {
   });
 
   it('rejects unknown requests and malformed payloads before any handler runs', async () => {
-    expect(await handleRequest(ws, 'fs.deleteEverything', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_REQUEST' } });
+    expect(await handleRequest(ws, 'fs.deleteEverything', {})).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_REQUEST' },
+    });
     const bad = await handleRequest(ws, 'clips.create', { videoId: -1, inFrame: 1.5, outFrame: 'x' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(!bad.ok && bad.error.message).toMatch(/videoId/);
-    expect(await handleRequest(ws, 'videos.import', { paths: [] })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/at least one video/) } });
-    expect(await handleRequest(ws, 'videos.list', { extra: true })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await handleRequest(ws, 'videos.import', { paths: [] })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/at least one video/) },
+    });
+    expect(await handleRequest(ws, 'videos.list', { extra: true })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
   });
 
   it('returns user-facing errors as envelopes and leaves the project unchanged', async () => {
     const r = await handleRequest(ws, 'videos.import', { paths: [join(tmp.dir, 'missing.mp4')] });
-    expect(r).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/File not found/) } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: expect.stringMatching(/File not found/) },
+    });
     expect(await handleRequest(ws, 'jobs.list', {})).toEqual({ ok: true, value: [] });
     expect(await handleRequest(ws, 'videos.list', {})).toEqual({ ok: true, value: [] });
-    expect(await handleRequest(ws, 'media.frame', { videoId: 5, frame: 0 })).toMatchObject({ ok: false, error: { message: 'Video 5 is not in this project.' } });
+    expect(await handleRequest(ws, 'media.frame', { videoId: 5, frame: 0 })).toMatchObject({
+      ok: false,
+      error: { message: 'Video 5 is not in this project.' },
+    });
   });
 });
 

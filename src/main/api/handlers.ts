@@ -10,7 +10,12 @@ import * as jobsDb from '../db/jobs';
 import * as videosDb from '../db/videos';
 import type { Workstation } from '../workstation';
 
-type Handlers = { [K in RequestName]: (ws: Workstation, input: RequestInput<K>) => Promise<RequestOutput<K>> | RequestOutput<K> };
+type Handlers = {
+  [K in RequestName]: (
+    ws: Workstation,
+    input: RequestInput<K>,
+  ) => Promise<RequestOutput<K>> | RequestOutput<K>;
+};
 
 const handlers: Handlers = {
   'app.info': (ws) => ws.appInfo(),
@@ -19,7 +24,8 @@ const handlers: Handlers = {
   'project.create': (ws, { path, name }) => ws.openProject(path, true, name),
   'dialog.pickVideos': async (ws) => (await ws.dialogs()?.pickVideos()) ?? [],
   'dialog.pickProject': async (ws, { mode }) => (await ws.dialogs()?.pickProject(mode)) ?? null,
-  'dialog.pickExportPath': async (ws, { suggestedName }) => (await ws.dialogs()?.pickExportPath(suggestedName)) ?? null,
+  'dialog.pickExportPath': async (ws, { suggestedName }) =>
+    (await ws.dialogs()?.pickExportPath(suggestedName)) ?? null,
   'files.list': (ws, { dir }) => ws.listDir(dir),
   'videos.list': (ws) => videosDb.listVideos(ws.db),
   'videos.import': (ws, { paths }) => ws.importVideos(paths),
@@ -39,11 +45,22 @@ const handlers: Handlers = {
   'jobs.clearFinished': (ws) => ({ removed: ws.clearFinishedJobs() }),
 };
 
-export async function handleRequest(ws: Workstation, name: unknown, input: unknown): Promise<Envelope<unknown>> {
-  if (!isRequestName(name)) return { ok: false, error: { code: 'UNKNOWN_REQUEST', message: `Unknown request: ${String(name)}` } };
+export async function handleRequest(
+  ws: Workstation,
+  name: unknown,
+  input: unknown,
+): Promise<Envelope<unknown>> {
+  if (!isRequestName(name))
+    return { ok: false, error: { code: 'UNKNOWN_REQUEST', message: `Unknown request: ${String(name)}` } };
   const parsed = requests[name].input.safeParse(input ?? {});
   if (!parsed.success)
-    return { ok: false, error: { code: 'INVALID_INPUT', message: `Invalid ${name} request: ${describeValidationError(parsed.error)}` } };
+    return {
+      ok: false,
+      error: {
+        code: 'INVALID_INPUT',
+        message: `Invalid ${name} request: ${describeValidationError(parsed.error)}`,
+      },
+    };
   try {
     const handler = handlers[name] as (ws: Workstation, input: unknown) => unknown;
     return { ok: true, value: await handler(ws, parsed.data) };

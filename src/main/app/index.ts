@@ -11,14 +11,31 @@ import { Workstation, type DialogProvider } from '../workstation';
 
 let mainWindow: BrowserWindow | null = null;
 
-const VIDEO_EXTENSIONS = ['mp4', 'mov', 'm4v', 'mkv', 'webm', 'avi', 'mts', 'm2ts', 'mpg', 'mpeg', 'wmv', 'flv', '3gp'];
+const VIDEO_EXTENSIONS = [
+  'mp4',
+  'mov',
+  'm4v',
+  'mkv',
+  'webm',
+  'avi',
+  'mts',
+  'm2ts',
+  'mpg',
+  'mpeg',
+  'wmv',
+  'flv',
+  '3gp',
+];
 
 const dialogs: DialogProvider = {
   async pickVideos() {
     const result = await dialog.showOpenDialog(mainWindow!, {
       title: 'Import videos',
       properties: ['openFile', 'multiSelections'],
-      filters: [{ name: 'Videos', extensions: VIDEO_EXTENSIONS }, { name: 'All files', extensions: ['*'] }],
+      filters: [
+        { name: 'Videos', extensions: VIDEO_EXTENSIONS },
+        { name: 'All files', extensions: ['*'] },
+      ],
     });
     return result.canceled ? [] : result.filePaths;
   },
@@ -58,7 +75,10 @@ const workstation = new Workstation({
 /** Only our own window's main frame may call the contract. */
 function isTrustedSender(sender: WebContents, frameUrl: string | undefined): boolean {
   if (!mainWindow || sender !== mainWindow.webContents) return false;
-  return Boolean(frameUrl && (frameUrl.startsWith('file://') || frameUrl.startsWith(process.env.ELECTRON_RENDERER_URL ?? '\0')));
+  return Boolean(
+    frameUrl &&
+    (frameUrl.startsWith('file://') || frameUrl.startsWith(process.env.ELECTRON_RENDERER_URL ?? '\0')),
+  );
 }
 
 function createWindow(): void {
@@ -99,7 +119,10 @@ function buildMenu(): void {
             accelerator: 'CmdOrCtrl+O',
             click: async () => {
               const path = await dialogs.pickProject('open');
-              if (path) await workstation.openProject(path).catch((err: Error) => dialog.showErrorBox('Cannot open project', err.message));
+              if (path)
+                await workstation
+                  .openProject(path)
+                  .catch((err: Error) => dialog.showErrorBox('Cannot open project', err.message));
             },
           },
           {
@@ -107,7 +130,10 @@ function buildMenu(): void {
             accelerator: 'CmdOrCtrl+N',
             click: async () => {
               const path = await dialogs.pickProject('create');
-              if (path) await workstation.openProject(path, true).catch((err: Error) => dialog.showErrorBox('Cannot create project', err.message));
+              if (path)
+                await workstation
+                  .openProject(path, true)
+                  .catch((err: Error) => dialog.showErrorBox('Cannot create project', err.message));
             },
           },
           { type: 'separator' },
@@ -134,7 +160,10 @@ app.whenReady().then(() => {
   buildMenu();
   createWindow();
   const projectArg = process.argv.find((a) => a.endsWith('.kinema'));
-  if (projectArg) void workstation.openProject(projectArg).catch((err: Error) => dialog.showErrorBox('Cannot open project', err.message));
+  if (projectArg)
+    void workstation
+      .openProject(projectArg)
+      .catch((err: Error) => dialog.showErrorBox('Cannot open project', err.message));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

@@ -56,7 +56,11 @@ function intArg(value: string | undefined, name: string): number {
 
 async function openWorkstation(project: string | undefined, create = false): Promise<Workstation> {
   if (!project) fail('--project FILE.kinema is required for this command');
-  const ws = new Workstation({ version: appVersion, workerPath: builtPaths.jobWorker, cacheDir: defaultCacheDir() });
+  const ws = new Workstation({
+    version: appVersion,
+    workerPath: builtPaths.jobWorker,
+    cacheDir: defaultCacheDir(),
+  });
   await ws.openProject(project, create);
   return ws;
 }
@@ -78,7 +82,8 @@ async function waitForJobs(ws: Workstation, jobIds: number[]): Promise<Job[]> {
 
 function reportJobs(jobs: Job[]): void {
   const failed = jobs.filter((j) => j.state !== 'done');
-  for (const j of failed) console.error(`kinema: error: ${j.title}: ${j.state}${j.error ? ` — ${j.error}` : ''}`);
+  for (const j of failed)
+    console.error(`kinema: error: ${j.title}: ${j.state}${j.error ? ` — ${j.error}` : ''}`);
   if (failed.length) process.exitCode = 1;
 }
 
@@ -120,7 +125,9 @@ async function main(): Promise<void> {
       const jobs = await waitForJobs(ws, jobIds);
       for (const job of jobs.filter((j) => j.state === 'done')) {
         const video = videosDb.getVideo(ws.db, (job.result as { videoId: number }).videoId);
-        console.log(`Imported video ${video.id}: ${video.fileName} (${video.frameCount} frames, ${video.width}x${video.height}, ${video.fps.toFixed(3)} fps)`);
+        console.log(
+          `Imported video ${video.id}: ${video.fileName} (${video.frameCount} frames, ${video.width}x${video.height}, ${video.fps.toFixed(3)} fps)`,
+        );
       }
       reportJobs(jobs);
       await ws.closeProject();
@@ -130,7 +137,11 @@ async function main(): Promise<void> {
       const ws = await openWorkstation(values.project);
       const videos = videosDb.listVideos(ws.db);
       if (values.json) console.log(JSON.stringify(videos, null, 2));
-      else for (const v of videos) console.log(`${v.id}\t${v.status}\t${v.frameCount} frames\t${v.fps.toFixed(3)} fps\t${v.width}x${v.height}\t${v.codec}\t${v.path}`);
+      else
+        for (const v of videos)
+          console.log(
+            `${v.id}\t${v.status}\t${v.frameCount} frames\t${v.fps.toFixed(3)} fps\t${v.width}x${v.height}\t${v.codec}\t${v.path}`,
+          );
       await ws.closeProject();
       return;
     }
@@ -138,7 +149,9 @@ async function main(): Promise<void> {
       const ws = await openWorkstation(values.project);
       const clips = clipsDb.listClips(ws.db, values.video ? intArg(values.video, 'video') : undefined);
       if (values.json) console.log(JSON.stringify(clips, null, 2));
-      else for (const c of clips) console.log(`${c.id}\tvideo ${c.videoId}\tframes ${c.inFrame}-${c.outFrame - 1}\t${c.label}`);
+      else
+        for (const c of clips)
+          console.log(`${c.id}\tvideo ${c.videoId}\tframes ${c.inFrame}-${c.outFrame - 1}\t${c.label}`);
       await ws.closeProject();
       return;
     }
@@ -151,7 +164,9 @@ async function main(): Promise<void> {
         label: values.label,
         notes: values.notes,
       });
-      console.log(values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`);
+      console.log(
+        values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`,
+      );
       await ws.closeProject();
       return;
     }
@@ -164,19 +179,30 @@ async function main(): Promise<void> {
         label: values.label,
         notes: values.notes,
       });
-      console.log(values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`);
+      console.log(
+        values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`,
+      );
       await ws.closeProject();
       return;
     }
     case 'export': {
       const ws = await openWorkstation(values.project);
       const mode = values.mode ?? 'auto';
-      if (!['auto', 'copy', 'reencode'].includes(mode)) fail(`--mode must be auto, copy or reencode, got "${mode}"`);
-      const { jobId } = ws.exportClip({ clipId: intArg(args[0], 'clip id'), outPath: values.out, mode: mode as 'auto' });
+      if (!['auto', 'copy', 'reencode'].includes(mode))
+        fail(`--mode must be auto, copy or reencode, got "${mode}"`);
+      const { jobId } = ws.exportClip({
+        clipId: intArg(args[0], 'clip id'),
+        outPath: values.out,
+        mode: mode as 'auto',
+      });
       const [job] = await waitForJobs(ws, [jobId]);
       if (job.state === 'done') {
         const r = job.result as { outPath: string; method: string; durationS: number };
-        console.log(values.json ? JSON.stringify(r) : `Exported ${r.outPath} (${r.method}, ${r.durationS.toFixed(3)} s)`);
+        console.log(
+          values.json
+            ? JSON.stringify(r)
+            : `Exported ${r.outPath} (${r.method}, ${r.durationS.toFixed(3)} s)`,
+        );
       }
       reportJobs([job]);
       await ws.closeProject();
@@ -185,12 +211,19 @@ async function main(): Promise<void> {
     case 'jobs': {
       const ws = await openWorkstation(values.project);
       if (values.resume) {
-        const pending = jobsDb.listJobs(ws.db).filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.id);
+        const pending = jobsDb
+          .listJobs(ws.db)
+          .filter((j) => j.state === 'queued' || j.state === 'running')
+          .map((j) => j.id);
         reportJobs(await waitForJobs(ws, pending));
       }
       const jobs = jobsDb.listJobs(ws.db);
       if (values.json) console.log(JSON.stringify(jobs, null, 2));
-      else for (const j of jobs) console.log(`${j.id}\t${j.kind}\t${j.state}\t${j.phase}\t${j.title}${j.error ? `\t${j.error}` : ''}`);
+      else
+        for (const j of jobs)
+          console.log(
+            `${j.id}\t${j.kind}\t${j.state}\t${j.phase}\t${j.title}${j.error ? `\t${j.error}` : ''}`,
+          );
       await ws.closeProject();
       return;
     }
@@ -198,7 +231,13 @@ async function main(): Promise<void> {
       if (!args[0]) fail('name a video to probe');
       const probe = await probeVideo(resolve(args[0]));
       const index = await indexFrames(probe);
-      console.log(JSON.stringify({ ...probe, frameCount: index.frameTimes.length, keyframes: index.keyframes.length }, null, 2));
+      console.log(
+        JSON.stringify(
+          { ...probe, frameCount: index.frameTimes.length, keyframes: index.keyframes.length },
+          null,
+          2,
+        ),
+      );
       return;
     }
     case 'frame': {
@@ -207,13 +246,23 @@ async function main(): Promise<void> {
       const n = intArg(args[1], 'frame number');
       const probe = await probeVideo(resolve(args[0]));
       const index = await indexFrames(probe);
-      if (n >= index.frameTimes.length) fail(`frame ${n} is out of range: the video has frames 0 to ${index.frameTimes.length - 1}`);
+      if (n >= index.frameTimes.length)
+        fail(`frame ${n} is out of range: the video has frames 0 to ${index.frameTimes.length - 1}`);
       const seekS = seekTimeForFrame(index.frameTimes, n);
       const ext = extname(values.out).toLowerCase();
       if (ext === '.rgb') {
-        await writeFile(values.out, await decodeRgbFrame({ path: probe.path, seekS, width: probe.width, height: probe.height }));
+        await writeFile(
+          values.out,
+          await decodeRgbFrame({ path: probe.path, seekS, width: probe.width, height: probe.height }),
+        );
       } else if (ext === '.jpg' || ext === '.jpeg') {
-        const [jpeg] = await decodeJpegFrames({ path: probe.path, seekS, count: 1, maxSize: 8192, quality: 2 });
+        const [jpeg] = await decodeJpegFrames({
+          path: probe.path,
+          seekS,
+          count: 1,
+          maxSize: 8192,
+          quality: 2,
+        });
         await writeFile(values.out, jpeg);
       } else if (ext === '.png') {
         const { runTool, ffmpegPaths } = await import('../media/ffmpeg');
@@ -235,7 +284,12 @@ async function main(): Promise<void> {
       return;
     }
     case 'serve': {
-      process.argv = [process.argv[0], builtPaths.jobWorker, ...(values.project ? ['--project', values.project] : []), ...(values.port ? ['--port', values.port] : [])];
+      process.argv = [
+        process.argv[0],
+        builtPaths.jobWorker,
+        ...(values.project ? ['--project', values.project] : []),
+        ...(values.port ? ['--port', values.port] : []),
+      ];
       await import('../web/serve');
       return;
     }

@@ -33,7 +33,9 @@ export function validateClipRange(inFrame: number, outFrame: number, frameCount:
   if (outFrame <= inFrame)
     throw new KinemaError(
       'EMPTY_CLIP',
-      `A clip must contain at least one frame: its out mark (${outFrame}) must come after its in mark (${inFrame}).`,
+      outFrame === inFrame
+        ? `A clip must contain at least one frame: it starts and ends at frame ${inFrame}.`
+        : `A clip must contain at least one frame: its last frame (${outFrame - 1}) comes before its first frame (${inFrame}).`,
     );
   if (outFrame > frameCount)
     throw new KinemaError(
@@ -43,9 +45,11 @@ export function validateClipRange(inFrame: number, outFrame: number, frameCount:
 }
 
 export function listClips(db: Db, videoId?: number): Clip[] {
-  const rows = (videoId === undefined
-    ? db.prepare('SELECT * FROM clips ORDER BY video_id, in_frame, id').all()
-    : db.prepare('SELECT * FROM clips WHERE video_id = ? ORDER BY in_frame, id').all(videoId)) as ClipRow[];
+  const rows = (
+    videoId === undefined
+      ? db.prepare('SELECT * FROM clips ORDER BY video_id, in_frame, id').all()
+      : db.prepare('SELECT * FROM clips WHERE video_id = ? ORDER BY in_frame, id').all(videoId)
+  ) as ClipRow[];
   return rows.map(toClip);
 }
 
@@ -82,14 +86,9 @@ export function updateClip(
     notes: input.notes ?? clip.notes,
   };
   validateClipRange(next.inFrame, next.outFrame, getVideo(db, clip.videoId).frameCount);
-  db.prepare('UPDATE clips SET in_frame = ?, out_frame = ?, label = ?, notes = ?, updated_at = ? WHERE id = ?').run(
-    next.inFrame,
-    next.outFrame,
-    next.label,
-    next.notes,
-    nowIso(),
-    clip.id,
-  );
+  db.prepare(
+    'UPDATE clips SET in_frame = ?, out_frame = ?, label = ?, notes = ?, updated_at = ? WHERE id = ?',
+  ).run(next.inFrame, next.outFrame, next.label, next.notes, nowIso(), clip.id);
   return getClip(db, clip.id);
 }
 

@@ -48,9 +48,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     // Identify the file before changing anything in it (WAL mode is written to the header).
     const appId = db.pragma('application_id', { simple: true }) as number;
     const version = db.pragma('user_version', { simple: true }) as number;
-    const hasTables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+    const hasTables =
+      (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n >
+      0;
     if (appId !== KINEMA_APPLICATION_ID) {
-      if (hasTables) throw new KinemaError('NOT_A_PROJECT', `${path} is an SQLite database but not a Kinema project.`);
+      if (hasTables)
+        throw new KinemaError('NOT_A_PROJECT', `${path} is an SQLite database but not a Kinema project.`);
       db.pragma(`application_id = ${KINEMA_APPLICATION_ID}`);
     }
     db.pragma('journal_mode = WAL');

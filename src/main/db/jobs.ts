@@ -60,26 +60,40 @@ export function listJobs(db: Db): Job[] {
 }
 
 export function jobCheckpoint<T>(db: Db, id: number): T | null {
-  const row = db.prepare('SELECT checkpoint FROM jobs WHERE id = ?').get(id) as { checkpoint: string | null } | undefined;
+  const row = db.prepare('SELECT checkpoint FROM jobs WHERE id = ?').get(id) as
+    { checkpoint: string | null } | undefined;
   return row?.checkpoint ? (JSON.parse(row.checkpoint) as T) : null;
 }
 
 export function markJobStarted(db: Db, id: number): void {
-  db.prepare("UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = coalesce(started_at, ?), error = NULL WHERE id = ?").run(
-    nowIso(),
-    id,
-  );
+  db.prepare(
+    "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = coalesce(started_at, ?), error = NULL WHERE id = ?",
+  ).run(nowIso(), id);
 }
 
-export function setJobProgress(db: Db, id: number, p: { phase: string; done: number; total: number; message: string }): void {
-  db.prepare('UPDATE jobs SET phase = ?, done = ?, total = ?, message = ? WHERE id = ?').run(p.phase, p.done, p.total, p.message, id);
+export function setJobProgress(
+  db: Db,
+  id: number,
+  p: { phase: string; done: number; total: number; message: string },
+): void {
+  db.prepare('UPDATE jobs SET phase = ?, done = ?, total = ?, message = ? WHERE id = ?').run(
+    p.phase,
+    p.done,
+    p.total,
+    p.message,
+    id,
+  );
 }
 
 export function setJobCheckpoint(db: Db, id: number, checkpoint: unknown): void {
   db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?').run(JSON.stringify(checkpoint), id);
 }
 
-export function finishJob(db: Db, id: number, outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; error?: string }): void {
+export function finishJob(
+  db: Db,
+  id: number,
+  outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; error?: string },
+): void {
   db.prepare('UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ? WHERE id = ?').run(
     outcome.state,
     outcome.result === undefined ? null : JSON.stringify(outcome.result),
@@ -91,11 +105,15 @@ export function finishJob(db: Db, id: number, outcome: { state: 'done' | 'failed
 
 /** Jobs left 'running' by a crash or kill go back to the queue; their checkpoint says where. */
 export function requeueInterrupted(db: Db): number {
-  return db.prepare("UPDATE jobs SET state = 'queued', message = 'Resuming after restart' WHERE state = 'running'").run().changes;
+  return db
+    .prepare("UPDATE jobs SET state = 'queued', message = 'Resuming after restart' WHERE state = 'running'")
+    .run().changes;
 }
 
 export function queuedJobIds(db: Db): number[] {
-  return (db.prepare("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id").all() as { id: number }[]).map((r) => r.id);
+  return (db.prepare("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id").all() as { id: number }[]).map(
+    (r) => r.id,
+  );
 }
 
 export function clearFinishedJobs(db: Db): number {

@@ -83,7 +83,9 @@ export interface VideoMediaInfo {
 
 export function getVideoMedia(db: Db, id: number): VideoMediaInfo {
   const video = getVideo(db, id);
-  const row = db.prepare('SELECT start_time_s, frame_times, keyframes, proxy_path FROM videos WHERE id = ?').get(id) as {
+  const row = db
+    .prepare('SELECT start_time_s, frame_times, keyframes, proxy_path FROM videos WHERE id = ?')
+    .get(id) as {
     start_time_s: number;
     frame_times: Buffer | null;
     keyframes: Buffer | null;
@@ -143,14 +145,23 @@ export function deleteVideo(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM videos WHERE id = ?').run(id).changes > 0;
 }
 
-export function insertThumbnails(db: Db, videoId: number, firstIdx: number, items: { frame: number; jpeg: Uint8Array }[]): void {
-  const stmt = db.prepare('INSERT OR REPLACE INTO thumbnails (video_id, idx, frame, jpeg) VALUES (?, ?, ?, ?)');
+export function insertThumbnails(
+  db: Db,
+  videoId: number,
+  firstIdx: number,
+  items: { frame: number; jpeg: Uint8Array }[],
+): void {
+  const stmt = db.prepare(
+    'INSERT OR REPLACE INTO thumbnails (video_id, idx, frame, jpeg) VALUES (?, ?, ?, ?)',
+  );
   items.forEach((t, i) => stmt.run(videoId, firstIdx + i, t.frame, Buffer.from(t.jpeg)));
 }
 
 export function listThumbnails(db: Db, videoId: number): Thumbnail[] {
-  return (db.prepare('SELECT frame, jpeg FROM thumbnails WHERE video_id = ? ORDER BY idx').all(videoId) as {
-    frame: number;
-    jpeg: Buffer;
-  }[]).map((r) => ({ frame: r.frame, jpeg: new Uint8Array(r.jpeg) }));
+  return (
+    db.prepare('SELECT frame, jpeg FROM thumbnails WHERE video_id = ? ORDER BY idx').all(videoId) as {
+      frame: number;
+      jpeg: Buffer;
+    }[]
+  ).map((r) => ({ frame: r.frame, jpeg: new Uint8Array(r.jpeg) }));
 }

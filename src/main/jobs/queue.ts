@@ -108,7 +108,11 @@ export class JobQueue {
     this.running.set(jobId, run);
     this.options.onJobUpdated(job);
     let settled = false;
-    const settle = (outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; error?: string }) => {
+    const settle = (outcome: {
+      state: 'done' | 'failed' | 'cancelled';
+      result?: unknown;
+      error?: string;
+    }) => {
       if (settled) return;
       settled = true;
       this.running.delete(jobId);
@@ -128,7 +132,13 @@ export class JobQueue {
           }
           if (now - run.lastEmit > PROGRESS_EVENT_INTERVAL_MS) {
             run.lastEmit = now;
-            this.options.onJobUpdated({ ...jobsDb.getJob(this.db, jobId), phase: message.phase, done: message.done, total: message.total, message: message.message ?? '' });
+            this.options.onJobUpdated({
+              ...jobsDb.getJob(this.db, jobId),
+              phase: message.phase,
+              done: message.done,
+              total: message.total,
+              message: message.message ?? '',
+            });
           }
           break;
         }
@@ -137,7 +147,11 @@ export class JobQueue {
             const value = this.applyCommit(jobId, message.commit, message.checkpoint);
             worker.postMessage({ type: 'ack', seq: message.seq, value } satisfies ToWorker);
           } catch (err) {
-            worker.postMessage({ type: 'ack', seq: message.seq, error: (err as Error).message } satisfies ToWorker);
+            worker.postMessage({
+              type: 'ack',
+              seq: message.seq,
+              error: (err as Error).message,
+            } satisfies ToWorker);
           }
           break;
         }
@@ -155,7 +169,11 @@ export class JobQueue {
     worker.on('error', (err) => settle({ state: 'failed', error: `Job crashed: ${err.message}` }));
     worker.on('exit', () => {
       if (this.closed) return;
-      settle(run.cancelRequested ? { state: 'cancelled' } : { state: 'failed', error: 'The job stopped unexpectedly.' });
+      settle(
+        run.cancelRequested
+          ? { state: 'cancelled' }
+          : { state: 'failed', error: 'The job stopped unexpectedly.' },
+      );
     });
     worker.postMessage({
       type: 'start',

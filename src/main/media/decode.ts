@@ -10,7 +10,11 @@ export function fitWithinFilter(maxSize: number): string {
   return `scale='if(gt(iw,ih),min(iw,${maxSize}),-2)':'if(gt(iw,ih),-2,min(ih,${maxSize}))':flags=bilinear`;
 }
 
-export function fittedSize(width: number, height: number, maxSize: number): { width: number; height: number } {
+export function fittedSize(
+  width: number,
+  height: number,
+  maxSize: number,
+): { width: number; height: number } {
   const scale = Math.min(1, maxSize / Math.max(width, height));
   if (scale === 1) return { width, height };
   const even = (v: number) => Math.max(2, Math.round(v / 2) * 2);
@@ -51,14 +55,28 @@ export async function decodeJpegFrames(req: JpegDecodeRequest): Promise<Buffer[]
   const args = ['-v', 'error', '-nostdin'];
   if (req.seekS > 0) args.push('-ss', req.seekS.toFixed(6));
   args.push(
-    '-i', req.path, '-an', '-sn', '-frames:v', String(req.count),
-    '-vf', fitWithinFilter(req.maxSize), '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', String(req.quality ?? 3), 'pipe:1',
+    '-i',
+    req.path,
+    '-an',
+    '-sn',
+    '-frames:v',
+    String(req.count),
+    '-vf',
+    fitWithinFilter(req.maxSize),
+    '-f',
+    'image2pipe',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    String(req.quality ?? 3),
+    'pipe:1',
   );
   try {
     const { stdout } = await runTool(ffmpegPaths().ffmpegPath, args, req.signal);
     return splitJpegs(stdout);
   } catch (err) {
-    if (err instanceof ToolError) throw new KinemaError('DECODE_FAILED', `Cannot decode a frame: ${lastLines(err.stderr, 1)}`);
+    if (err instanceof ToolError)
+      throw new KinemaError('DECODE_FAILED', `Cannot decode a frame: ${lastLines(err.stderr, 1)}`);
     throw err;
   }
 }
@@ -94,8 +112,19 @@ export async function* streamRgbFrames(req: RgbStreamRequest): AsyncGenerator<Bu
   const args = ['-v', 'error', '-nostdin', '-threads', String(req.threads ?? 0)];
   if (req.seekS > 0) args.push('-ss', req.seekS.toFixed(6));
   args.push(
-    '-i', req.path, '-an', '-sn', '-frames:v', String(req.frames),
-    '-vf', rgbFilter(req.width, req.height, req.fit ?? 'stretch'), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1',
+    '-i',
+    req.path,
+    '-an',
+    '-sn',
+    '-frames:v',
+    String(req.frames),
+    '-vf',
+    rgbFilter(req.width, req.height, req.fit ?? 'stretch'),
+    '-pix_fmt',
+    'rgb24',
+    '-f',
+    'rawvideo',
+    'pipe:1',
   );
   const controller = new AbortController();
   req.signal?.addEventListener('abort', () => controller.abort(), { once: true });

@@ -35,7 +35,10 @@ export function ffmpegPaths(): FfmpegPaths {
   const ffmpegPath =
     override.ffmpegPath || process.env.KINEMA_FFMPEG || packagedPath('@ffmpeg-installer/ffmpeg') || 'ffmpeg';
   const ffprobePath =
-    override.ffprobePath || process.env.KINEMA_FFPROBE || packagedPath('@ffprobe-installer/ffprobe') || 'ffprobe';
+    override.ffprobePath ||
+    process.env.KINEMA_FFPROBE ||
+    packagedPath('@ffprobe-installer/ffprobe') ||
+    'ffprobe';
   return { ffmpegPath, ffprobePath };
 }
 
@@ -52,7 +55,12 @@ export function runTool(binary: string, args: string[], signal?: AbortSignal): P
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError());
     if (binary.includes('/') && !existsSync(binary)) {
-      return reject(new KinemaError('FFMPEG_MISSING', `ffmpeg tool not found at ${binary}. Set KINEMA_FFMPEG / KINEMA_FFPROBE.`));
+      return reject(
+        new KinemaError(
+          'FFMPEG_MISSING',
+          `ffmpeg tool not found at ${binary}. Set KINEMA_FFMPEG / KINEMA_FFPROBE.`,
+        ),
+      );
     }
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];

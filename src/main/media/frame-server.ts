@@ -50,11 +50,19 @@ export class FrameServer {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly lastFrame = new Map<number, number>();
 
-  async getFrame(info: VideoMediaInfo, frame: number, options: { maxSize?: number; exact?: boolean } = {}): Promise<FrameImage> {
+  async getFrame(
+    info: VideoMediaInfo,
+    frame: number,
+    options: { maxSize?: number; exact?: boolean } = {},
+  ): Promise<FrameImage> {
     const { video } = info;
-    if (video.frameCount === 0) throw new KinemaError('NOT_READY', `${video.fileName} has no indexed frames yet.`);
+    if (video.frameCount === 0)
+      throw new KinemaError('NOT_READY', `${video.fileName} has no indexed frames yet.`);
     if (frame >= video.frameCount)
-      throw new KinemaError('OUT_OF_RANGE', `Frame ${frame} is out of range: ${video.fileName} has frames 0 to ${video.frameCount - 1}.`);
+      throw new KinemaError(
+        'OUT_OF_RANGE',
+        `Frame ${frame} is out of range: ${video.fileName} has frames 0 to ${video.frameCount - 1}.`,
+      );
     const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
     const useProxy = !options.exact && info.proxyPath !== null && info.proxyPath !== video.path;
     const source = useProxy ? 'proxy' : 'original';
@@ -80,14 +88,21 @@ export class FrameServer {
         });
         jpegs.forEach((jpeg, i) => {
           const size = jpegSize(jpeg) ?? { width: video.width, height: video.height };
-          this.cache.set(key(first + i), { videoId: video.id, frame: first + i, ...size, jpeg: new Uint8Array(jpeg), source });
+          this.cache.set(key(first + i), {
+            videoId: video.id,
+            frame: first + i,
+            ...size,
+            jpeg: new Uint8Array(jpeg),
+            source,
+          });
         });
       })().finally(() => this.inflight.delete(batchKey));
       this.inflight.set(batchKey, pending);
     }
     await pending;
     const image = this.cache.get(key(frame));
-    if (!image) throw new KinemaError('DECODE_FAILED', `Frame ${frame} of ${video.fileName} could not be decoded.`);
+    if (!image)
+      throw new KinemaError('DECODE_FAILED', `Frame ${frame} of ${video.fileName} could not be decoded.`);
     return image;
   }
 

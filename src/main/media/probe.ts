@@ -82,14 +82,24 @@ function explainProbeFailure(path: string, stderr: string): KinemaError {
       'TRUNCATED',
       `${name} looks truncated or damaged: its index (the MP4 "moov atom") is missing, which happens when a recording or copy was cut off.`,
     );
-  if (/moov atom not found|Invalid data found|could not find codec parameters|Unknown format|End of file/i.test(stderr))
+  if (
+    /moov atom not found|Invalid data found|could not find codec parameters|Unknown format|End of file/i.test(
+      stderr,
+    )
+  )
     return new KinemaError('NOT_A_VIDEO', `${name} is not a video file that ffmpeg can read.`);
-  return new KinemaError('PROBE_FAILED', `Cannot read ${name}: ${stderr.trim().split('\n').slice(-1)[0] ?? 'ffprobe failed'}`);
+  return new KinemaError(
+    'PROBE_FAILED',
+    `Cannot read ${name}: ${stderr.trim().split('\n').slice(-1)[0] ?? 'ffprobe failed'}`,
+  );
 }
 
 export async function probeVideo(path: string, signal?: AbortSignal): Promise<ProbeResult> {
   const file = await assertReadableFile(path);
-  let json: { streams?: FfprobeStream[]; format?: { format_name?: string; duration?: string; start_time?: string } };
+  let json: {
+    streams?: FfprobeStream[];
+    format?: { format_name?: string; duration?: string; start_time?: string };
+  };
   try {
     const { stdout } = await runTool(
       ffmpegPaths().ffprobePath,
@@ -104,7 +114,8 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Pr
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const name = basename(path);
-  if (!video) throw new KinemaError('NO_VIDEO_STREAM', `${name} has no video stream (audio only or a data file).`);
+  if (!video)
+    throw new KinemaError('NO_VIDEO_STREAM', `${name} has no video stream (audio only or a data file).`);
   const formatName = json.format?.format_name ?? '';
   if (/image2|_pipe$|^png|^gif/.test(formatName) || Number(video.nb_frames ?? 0) === 1)
     throw new KinemaError('STILL_IMAGE', `${name} is a still image, not a video.`);
@@ -112,7 +123,9 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Pr
   if (!fpsNum) [fpsNum, fpsDen] = parseRate(video.r_frame_rate);
   if (!fpsNum) throw new KinemaError('NO_FRAME_RATE', `${name} has no usable frame rate.`);
   const durationS = Number(video.duration ?? json.format?.duration ?? 0);
-  const rotation = Number(video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0);
+  const rotation = Number(
+    video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0,
+  );
   return {
     path,
     sizeBytes: file.size,
@@ -148,7 +161,17 @@ export async function indexFrames(probe: ProbeResult, signal?: AbortSignal): Pro
   try {
     ({ stdout } = await runTool(
       ffmpegPaths().ffprobePath,
-      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', probe.path],
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'packet=pts_time,dts_time,flags',
+        '-of',
+        'csv=p=0',
+        probe.path,
+      ],
       signal,
     ));
   } catch (err) {

@@ -10,11 +10,18 @@ import { ffmpegPaths, lastLines, runTool, spawnFfmpeg, ToolError, abortError } f
 import { splitJpegs } from './decode';
 
 function tempPathFor(outPath: string): string {
-  return join(dirname(outPath), `.${basename(outPath, extname(outPath))}.partial-${process.pid}${extname(outPath)}`);
+  return join(
+    dirname(outPath),
+    `.${basename(outPath, extname(outPath))}.partial-${process.pid}${extname(outPath)}`,
+  );
 }
 
-async function runToTemp(outPath: string, build: (tmp: string) => string[], signal?: AbortSignal,
-  onProgress?: (outTimeS: number) => void): Promise<void> {
+async function runToTemp(
+  outPath: string,
+  build: (tmp: string) => string[],
+  signal?: AbortSignal,
+  onProgress?: (outTimeS: number) => void,
+): Promise<void> {
   const tmp = tempPathFor(outPath);
   try {
     await runFfmpegWithProgress(build(tmp), signal, onProgress);
@@ -26,9 +33,16 @@ async function runToTemp(outPath: string, build: (tmp: string) => string[], sign
 }
 
 /** Runs ffmpeg with `-progress`, reporting the output time reached. */
-function runFfmpegWithProgress(args: string[], signal?: AbortSignal, onProgress?: (outTimeS: number) => void): Promise<void> {
+function runFfmpegWithProgress(
+  args: string[],
+  signal?: AbortSignal,
+  onProgress?: (outTimeS: number) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnFfmpeg(['-v', 'error', '-nostdin', '-y', '-progress', 'pipe:1', '-nostats', ...args], signal);
+    const child = spawnFfmpeg(
+      ['-v', 'error', '-nostdin', '-y', '-progress', 'pipe:1', '-nostats', ...args],
+      signal,
+    );
     let stderr = '';
     let buffered = '';
     child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-16000)));
@@ -41,7 +55,9 @@ function runFfmpegWithProgress(args: string[], signal?: AbortSignal, onProgress?
         if (m && onProgress) onProgress(Number(m[1]) / 1e6);
       }
     });
-    child.on('error', (err) => reject(new KinemaError('FFMPEG_MISSING', `Cannot run ffmpeg: ${err.message}`)));
+    child.on('error', (err) =>
+      reject(new KinemaError('FFMPEG_MISSING', `Cannot run ffmpeg: ${err.message}`)),
+    );
     child.on('close', (code) => {
       if (signal?.aborted) return reject(abortError());
       if (code === 0) resolve();
@@ -67,8 +83,22 @@ export async function extractThumbnails(req: ThumbnailRequest): Promise<Buffer[]
   for (const seekS of req.seekTimes) {
     const args = ['-v', 'error', '-nostdin'];
     if (seekS > 0) args.push('-ss', seekS.toFixed(6));
-    args.push('-i', req.path, '-an', '-frames:v', '1', '-vf', `scale=-2:${req.height}:flags=bilinear`,
-      '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '5', 'pipe:1');
+    args.push(
+      '-i',
+      req.path,
+      '-an',
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=-2:${req.height}:flags=bilinear`,
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '5',
+      'pipe:1',
+    );
     const { stdout } = await runTool(ffmpegPaths().ffmpegPath, args, req.signal);
     const [jpeg] = splitJpegs(stdout);
     if (!jpeg) throw new KinemaError('DECODE_FAILED', `No frame could be decoded at ${seekS.toFixed(2)} s.`);
@@ -100,10 +130,37 @@ export async function makeSeekProxy(req: ProxyRequest): Promise<void> {
   await runToTemp(
     req.outPath,
     (tmp) => [
-      '-i', req.path, '-map', '0:v:0', '-an', '-sn', '-vsync', 'passthrough',
-      '-vf', `${scale},format=yuv420p`, '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'fastdecode',
-      '-crf', '20', '-g', String(req.gop), '-keyint_min', String(req.gop), '-sc_threshold', '0', '-bf', '0',
-      '-movflags', '+faststart', '-f', 'mp4', tmp,
+      '-i',
+      req.path,
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-vsync',
+      'passthrough',
+      '-vf',
+      `${scale},format=yuv420p`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'fastdecode',
+      '-crf',
+      '20',
+      '-g',
+      String(req.gop),
+      '-keyint_min',
+      String(req.gop),
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '0',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      tmp,
     ],
     req.signal,
     (t) => req.onProgress?.(req.durationS > 0 ? Math.min(1, t / req.durationS) : 0),
@@ -136,14 +193,44 @@ export async function cutClip(req: CutRequest): Promise<void> {
   if (req.hasAudio) common.push('-map', '0:a:0?');
   const codec =
     req.method === 'copy'
-      ? ['-c', 'copy', '-frames:v', String(req.frameCount), '-t', durationS.toFixed(6), '-avoid_negative_ts', 'make_zero']
-      : ['-frames:v', String(req.frameCount), '-t', durationS.toFixed(6), '-c:v', 'libx264', '-preset', 'medium',
-         '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k'];
+      ? [
+          '-c',
+          'copy',
+          '-frames:v',
+          String(req.frameCount),
+          '-t',
+          durationS.toFixed(6),
+          '-avoid_negative_ts',
+          'make_zero',
+        ]
+      : [
+          '-frames:v',
+          String(req.frameCount),
+          '-t',
+          durationS.toFixed(6),
+          '-c:v',
+          'libx264',
+          '-preset',
+          'medium',
+          '-crf',
+          '18',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '192k',
+        ];
   try {
-    await runToTemp(req.outPath, (tmp) => [...common, ...codec, '-movflags', '+faststart', '-f', 'mp4', tmp],
-      req.signal, (t) => req.onProgress?.(Math.min(1, t / durationS)));
+    await runToTemp(
+      req.outPath,
+      (tmp) => [...common, ...codec, '-movflags', '+faststart', '-f', 'mp4', tmp],
+      req.signal,
+      (t) => req.onProgress?.(Math.min(1, t / durationS)),
+    );
   } catch (err) {
-    if (err instanceof ToolError) throw new KinemaError('EXPORT_FAILED', `Export failed: ${lastLines(err.stderr, 2)}`);
+    if (err instanceof ToolError)
+      throw new KinemaError('EXPORT_FAILED', `Export failed: ${lastLines(err.stderr, 2)}`);
     throw err;
   }
 }
@@ -160,14 +247,39 @@ export interface ResampleRequest {
  * as a model trained at a fixed rate expects (RunningPose resamples to its training rate).
  */
 export async function changeFrameRate(req: ResampleRequest): Promise<void> {
-  if (!(req.fps > 0 && req.fps <= 1000)) throw new KinemaError('BAD_FPS', `Frame rate must be between 0 and 1000, got ${req.fps}.`);
+  if (!(req.fps > 0 && req.fps <= 1000))
+    throw new KinemaError('BAD_FPS', `Frame rate must be between 0 and 1000, got ${req.fps}.`);
   try {
-    await runToTemp(req.outPath, (tmp) => [
-      '-i', req.path, '-map', '0:v:0', '-map', '0:a:0?', '-vf', `fps=${req.fps}`, '-c:v', 'libx264', '-preset', 'fast',
-      '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-f', 'mp4', tmp,
-    ], req.signal);
+    await runToTemp(
+      req.outPath,
+      (tmp) => [
+        '-i',
+        req.path,
+        '-map',
+        '0:v:0',
+        '-map',
+        '0:a:0?',
+        '-vf',
+        `fps=${req.fps}`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'fast',
+        '-crf',
+        '18',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-f',
+        'mp4',
+        tmp,
+      ],
+      req.signal,
+    );
   } catch (err) {
-    if (err instanceof ToolError) throw new KinemaError('RESAMPLE_FAILED', `Frame-rate change failed: ${lastLines(err.stderr, 2)}`);
+    if (err instanceof ToolError)
+      throw new KinemaError('RESAMPLE_FAILED', `Frame-rate change failed: ${lastLines(err.stderr, 2)}`);
     throw err;
   }
 }

@@ -15,7 +15,11 @@ async function main(): Promise<void> {
       port: { type: 'string', default: process.env.KINEMA_PORT ?? '5178' },
     },
   });
-  const workstation = new Workstation({ version: appVersion, workerPath: builtPaths.jobWorker, cacheDir: defaultCacheDir() });
+  const workstation = new Workstation({
+    version: appVersion,
+    workerPath: builtPaths.jobWorker,
+    cacheDir: defaultCacheDir(),
+  });
   if (values.project) {
     try {
       // A project that does not exist yet is created: `serve --project new.kinema` just works.
@@ -30,10 +34,14 @@ async function main(): Promise<void> {
     console.error(`--port must be a number from 0 to 65535, got ${values.port}`);
     process.exit(2);
   }
-  const server = await startWebServer(workstation, { rendererDir: builtPaths.rendererDir, port }).catch((err: Error) => {
-    console.error(`Cannot start the web server on 127.0.0.1:${port}: ${err.message} (try --port 0 for any free port)`);
-    process.exit(2);
-  });
+  const server = await startWebServer(workstation, { rendererDir: builtPaths.rendererDir, port }).catch(
+    (err: Error) => {
+      console.error(
+        `Cannot start the web server on 127.0.0.1:${port}: ${err.message} (try --port 0 for any free port)`,
+      );
+      process.exit(2);
+    },
+  );
   console.log(`Kinema ${appVersion} web mode`);
   console.log(`Open ${server.url}`);
   console.log('Only this machine can connect; the token in the link is required. Ctrl+C stops.');

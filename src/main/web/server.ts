@@ -58,7 +58,10 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export async function startWebServer(workstation: Workstation, options: WebServerOptions): Promise<WebServer> {
+export async function startWebServer(
+  workstation: Workstation,
+  options: WebServerOptions,
+): Promise<WebServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   let port = 0;
   const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
@@ -114,7 +117,12 @@ export async function startWebServer(workstation: Workstation, options: WebServe
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     const origin = req.headers.origin;
     const originOk = !origin || [...allowedHosts()].some((h) => origin === `http://${h}`);
-    if (url.pathname !== '/api' || !allowedHosts().has(req.headers.host ?? '') || !originOk || !sameToken(url.searchParams.get('token') ?? '', token)) {
+    if (
+      url.pathname !== '/api' ||
+      !allowedHosts().has(req.headers.host ?? '') ||
+      !originOk ||
+      !sameToken(url.searchParams.get('token') ?? '', token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;

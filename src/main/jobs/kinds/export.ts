@@ -28,7 +28,12 @@ export interface ExportResult {
 
 export const runExport: JobRunner<ExportParams, never, ExportResult> = async (ctx) => {
   const p = ctx.params;
-  ctx.progress({ phase: p.method === 'copy' ? 'copy' : 'encode', done: 0, total: 1000, message: `Writing ${p.outPath}` });
+  ctx.progress({
+    phase: p.method === 'copy' ? 'copy' : 'encode',
+    done: 0,
+    total: 1000,
+    message: `Writing ${p.outPath}`,
+  });
   await cutClip({
     path: p.sourcePath,
     outPath: p.outPath,
@@ -38,7 +43,12 @@ export const runExport: JobRunner<ExportParams, never, ExportResult> = async (ct
     method: p.method,
     hasAudio: p.hasAudio,
     signal: ctx.signal,
-    onProgress: (f) => ctx.progress({ phase: p.method === 'copy' ? 'copy' : 'encode', done: Math.round(f * 1000), total: 1000 }),
+    onProgress: (f) =>
+      ctx.progress({
+        phase: p.method === 'copy' ? 'copy' : 'encode',
+        done: Math.round(f * 1000),
+        total: 1000,
+      }),
   });
   ctx.progress({ phase: 'verify', done: 0, total: 1, message: 'Checking the exported file' });
   const out = await probeVideo(p.outPath, ctx.signal).catch((err: Error) => {

@@ -37,7 +37,11 @@ export const PROXY_MAX_SIZE = 1280;
 export const PROXY_GOP = 8;
 
 /** Evenly spaced thumbnail frames, each moved to a nearby keyframe when one is close (cheap to decode). */
-export function thumbnailFrames(frameCount: number, durationS: number, keyframes: ArrayLike<number>): number[] {
+export function thumbnailFrames(
+  frameCount: number,
+  durationS: number,
+  keyframes: ArrayLike<number>,
+): number[] {
   const count = Math.max(1, Math.min(frameCount, 100, Math.max(8, Math.ceil(durationS))));
   const spacing = frameCount / count;
   const frames: number[] = [];
@@ -45,8 +49,14 @@ export function thumbnailFrames(frameCount: number, durationS: number, keyframes
   for (let i = 0; i < count; i++) {
     const target = Math.min(frameCount - 1, Math.round(i * spacing + spacing / 2));
     while (k + 1 < keyframes.length && keyframes[k + 1] <= target) k++;
-    const candidates = [keyframes[k], keyframes[k + 1]].filter((f) => f !== undefined && Math.abs(f - target) <= spacing / 4);
-    frames.push(candidates.length ? candidates.reduce((a, b) => (Math.abs(a - target) <= Math.abs(b - target) ? a : b)) : target);
+    const candidates = [keyframes[k], keyframes[k + 1]].filter(
+      (f) => f !== undefined && Math.abs(f - target) <= spacing / 4,
+    );
+    frames.push(
+      candidates.length
+        ? candidates.reduce((a, b) => (Math.abs(a - target) <= Math.abs(b - target) ? a : b))
+        : target,
+    );
   }
   return frames;
 }
@@ -55,7 +65,8 @@ export function thumbnailFrames(frameCount: number, durationS: number, keyframes
 export function maxKeyframeGap(index: FrameIndex): number {
   let gap = 0;
   const keys = index.keyframes;
-  for (let i = 0; i < keys.length; i++) gap = Math.max(gap, (keys[i + 1] ?? index.frameTimes.length) - keys[i]);
+  for (let i = 0; i < keys.length; i++)
+    gap = Math.max(gap, (keys[i + 1] ?? index.frameTimes.length) - keys[i]);
   return keys.length ? gap : index.frameTimes.length;
 }
 
@@ -101,7 +112,12 @@ export const runImport: JobRunner<ImportParams, ImportCheckpoint, ImportResult> 
 
   const frames = thumbnailFrames(index.frameTimes.length, probe.durationS, index.keyframes);
   while (cp.nextThumb < frames.length) {
-    ctx.progress({ phase: 'thumbnails', done: cp.nextThumb, total: frames.length, message: 'Making the filmstrip' });
+    ctx.progress({
+      phase: 'thumbnails',
+      done: cp.nextThumb,
+      total: frames.length,
+      message: 'Making the filmstrip',
+    });
     const chunk = frames.slice(cp.nextThumb, cp.nextThumb + THUMB_CHUNK);
     const jpegs = await extractThumbnails({
       path,
@@ -116,14 +132,18 @@ export const runImport: JobRunner<ImportParams, ImportCheckpoint, ImportResult> 
   }
 
   let proxyPath: string | null = null;
-  const seekFriendly = maxKeyframeGap(index) <= PROXY_GOP * 1.5 && Math.max(probe.width, probe.height) <= PROXY_MAX_SIZE;
+  const seekFriendly =
+    maxKeyframeGap(index) <= PROXY_GOP * 1.5 && Math.max(probe.width, probe.height) <= PROXY_MAX_SIZE;
   if (!cp.proxied) {
     // A short-GOP source small enough to show is its own seek proxy.
     proxyPath = path;
     if (!seekFriendly) {
       const dir = join(ctx.cacheDir, 'proxies');
       await mkdir(dir, { recursive: true });
-      proxyPath = join(dir, `${videoId}-${probe.sizeBytes}-${Math.round(probe.mtimeMs)}-${PROXY_MAX_SIZE}g${PROXY_GOP}.mp4`);
+      proxyPath = join(
+        dir,
+        `${videoId}-${probe.sizeBytes}-${Math.round(probe.mtimeMs)}-${PROXY_MAX_SIZE}g${PROXY_GOP}.mp4`,
+      );
       await makeSeekProxy({
         path,
         outPath: proxyPath,
@@ -131,7 +151,13 @@ export const runImport: JobRunner<ImportParams, ImportCheckpoint, ImportResult> 
         gop: PROXY_GOP,
         durationS: probe.durationS,
         signal: ctx.signal,
-        onProgress: (f) => ctx.progress({ phase: 'proxy', done: Math.round(f * 1000), total: 1000, message: 'Building the seek proxy' }),
+        onProgress: (f) =>
+          ctx.progress({
+            phase: 'proxy',
+            done: Math.round(f * 1000),
+            total: 1000,
+            message: 'Building the seek proxy',
+          }),
       });
     }
     cp = { ...cp, proxied: true };

@@ -1,0 +1,133 @@
+import { useEffect, useState } from 'react';
+import { ConfirmDialog } from './components/ConfirmDialog';
+import { ImportDialog } from './components/ImportDialog';
+import { JobsPanel } from './components/JobsPanel';
+import { Player } from './components/Player';
+import { ProjectDialog } from './components/ProjectDialog';
+import { ShortcutsHelp } from './components/ShortcutsHelp';
+import { StartScreen } from './components/StartScreen';
+import { Timeline } from './components/Timeline';
+import { Toasts } from './components/Toasts';
+import { TopBar } from './components/TopBar';
+import { VideoList } from './components/VideoList';
+import { importDropped } from './importFlow';
+import { useGlobalShortcuts } from './keyboard';
+import { subscribeToEvents } from './store/events';
+import { useProject } from './store/project';
+import { useToasts } from './store/toasts';
+
+function hasFiles(event: DragEvent): boolean {
+  return Array.from(event.dataTransfer?.types ?? []).includes('Files');
+}
+
+/**
+ * Whole-window drop target for video files; shows an overlay while files are dragged over.
+ * Drops are always intercepted: left alone, the browser (or Electron) would navigate to the file.
+ */
+function useFileDrop(): boolean {
+  const [over, setOver] = useState(false);
+  useEffect(() => {
+    let depth = 0;
+    const hasProject = () => useProject.getState().project !== null;
+    const onEnter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth++;
+      if (hasProject()) setOver(true);
+    };
+    const onOver = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = hasProject() ? 'copy' : 'none';
+    };
+    const onLeave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setOver(false);
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      setOver(false);
+      if (!hasProject()) {
+        useToasts.getState().error('Open or create a project first, then drop videos to import them.');
+        return;
+      }
+      importDropped(Array.from(e.dataTransfer?.files ?? []));
+    };
+    window.addEventListener('dragenter', onEnter);
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('dragleave', onLeave);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragenter', onEnter);
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('dragleave', onLeave);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+  return over;
+}
+
+function Workspace() {
+  return (
+    <div className="workspace">
+      <TopBar />
+      <aside className="sidebar">
+        <VideoList />
+      </aside>
+      <main className="centre">
+        <Player />
+        <Timeline />
+      </main>
+      <aside className="right">
+        <JobsPanel />
+      </aside>
+    </div>
+  );
+}
+
+export function App() {
+  const ready = useProject((s) => s.ready);
+  const fatal = useProject((s) => s.fatal);
+  const project = useProject((s) => s.project);
+  const dragging = useFileDrop();
+  useGlobalShortcuts();
+
+  useEffect(() => {
+    const unsubscribe = subscribeToEvents();
+    void useProject.getState().init();
+    return unsubscribe;
+  }, []);
+
+  let content;
+  if (!ready) content = <div className="splash muted">Starting Kinema…</div>;
+  else if (fatal)
+    content = (
+      <div className="splash" data-testid="fatal-error">
+        <h1>Kinema cannot start</h1>
+        <p className="inline-error">{fatal}</p>
+        <button type="button" className="primary" onClick={() => void useProject.getState().init()}>
+          Retry
+        </button>
+      </div>
+    );
+  else content = project ? <Workspace /> : <StartScreen />;
+
+  return (
+    <>
+      {content}
+      {dragging && (
+        <div className="drop-overlay" data-testid="drop-overlay">
+          Drop videos to import them
+        </div>
+      )}
+      <ImportDialog />
+      <ProjectDialog />
+      <ConfirmDialog />
+      <ShortcutsHelp />
+      <Toasts />
+    </>
+  );
+}

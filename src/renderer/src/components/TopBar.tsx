@@ -1,0 +1,51 @@
+import { ignore } from '../api';
+import { startImport } from '../importFlow';
+import { useProject } from '../store/project';
+import { useUi } from '../store/ui';
+
+export function TopBar() {
+  const project = useProject((s) => s.project);
+  const native = useProject((s) => s.info?.nativeDialogs ?? false);
+  const helpOpen = useUi((s) => s.helpOpen);
+
+  const chooseProject = (mode: 'open' | 'create') => {
+    if (native) useProject.getState().pickAndOpen(mode).catch(ignore);
+    else useUi.getState().openProjectDialog(mode);
+  };
+
+  return (
+    <header className="topbar" data-testid="topbar">
+      <div className="brand">Kinema</div>
+      <div className="project-title" title={project?.path}>
+        <span className="project-name" data-testid="project-name">
+          {project?.name}
+        </span>
+        <span className="project-path muted" data-testid="project-path">
+          {project?.path}
+        </span>
+      </div>
+      <div className="topbar-actions">
+        <button type="button" data-testid="topbar-open-project" onClick={() => chooseProject('open')}>
+          Open…
+        </button>
+        <button type="button" data-testid="topbar-new-project" onClick={() => chooseProject('create')}>
+          New…
+        </button>
+        <button type="button" className="primary" data-testid="import-button" onClick={() => startImport()}>
+          Import videos
+        </button>
+        <button
+          type="button"
+          className="icon-button help-button"
+          data-testid="help-button"
+          aria-label="Keyboard shortcuts"
+          aria-pressed={helpOpen}
+          title="Keyboard shortcuts (?)"
+          onClick={() => useUi.getState().setHelp(!helpOpen)}
+        >
+          ?
+        </button>
+      </div>
+    </header>
+  );
+}
