@@ -48,6 +48,8 @@ export interface JpegDecodeRequest {
   maxSize: number;
   quality?: number;
   signal?: AbortSignal;
+  /** Called with each image as soon as ffmpeg has written it, before the batch is done. */
+  onJpeg?: (index: number, jpeg: Buffer) => void;
 }
 
 /** Decodes `count` consecutive frames starting at seekS, as JPEG images. */
@@ -72,8 +74,17 @@ export async function decodeJpegFrames(req: JpegDecodeRequest): Promise<Buffer[]
     'pipe:1',
   );
   try {
-    const { stdout } = await runTool(ffmpegPaths().ffmpegPath, args, req.signal);
-    return splitJpegs(stdout);
+    let announced = 0;
+    const onStdout = req.onJpeg
+      ? (received: Buffer[]) => {
+          const jpegs = splitJpegs(Buffer.concat(received));
+          for (; announced < jpegs.length; announced++) req.onJpeg!(announced, Buffer.from(jpegs[announced]));
+        }
+      : undefined;
+    const { stdout } = await runTool(ffmpegPaths().ffmpegPath, args, req.signal, onStdout);
+    const jpegs = splitJpegs(stdout);
+    for (; announced < jpegs.length; announced++) req.onJpeg?.(announced, jpegs[announced]);
+    return jpegs;
   } catch (err) {
     if (err instanceof ToolError)
       throw new KinemaError('DECODE_FAILED', `Cannot decode a frame: ${lastLines(err.stderr, 1)}`);
@@ -91,6 +102,12 @@ export interface RgbStreamRequest {
   width: number;
   height: number;
   fit?: FitMode;
+  /**
+   * 'fast' skips H.264's in-loop deblocking filter (about 20% of decode time): the small blocking
+   * it leaves is invisible once a 720p frame is shrunk to a model's 256x256 input. 'exact'
+   * decodes bit-exactly. Default: 'fast', since streams feed analysis.
+   */
+  decode?: 'fast' | 'exact';
   threads?: number;
   signal?: AbortSignal;
 }
@@ -110,6 +127,7 @@ function rgbFilter(width: number, height: number, fit: FitMode): string {
 export async function* streamRgbFrames(req: RgbStreamRequest): AsyncGenerator<Buffer> {
   const frameBytes = req.width * req.height * 3;
   const args = ['-v', 'error', '-nostdin', '-threads', String(req.threads ?? 0)];
+  if ((req.decode ?? 'fast') === 'fast') args.push('-skip_loop_filter', 'all');
   if (req.seekS > 0) args.push('-ss', req.seekS.toFixed(6));
   args.push(
     '-i',
@@ -157,7 +175,8 @@ export async function* streamRgbFrames(req: RgbStreamRequest): AsyncGenerator<Bu
 
 /** One frame as RGB24, exactly the frame at seekS. */
 export async function decodeRgbFrame(req: Omit<RgbStreamRequest, 'frames'>): Promise<Buffer> {
-  for await (const frame of streamRgbFrames({ ...req, frames: 1 })) return Buffer.from(frame);
+  for await (const frame of streamRgbFrames({ decode: 'exact', ...req, frames: 1 }))
+    return Buffer.from(frame);
   throw new KinemaError('DECODE_FAILED', 'The video ended before the requested frame.');
 }
 

@@ -48,10 +48,15 @@ export interface RunResult {
 }
 
 /**
- * Runs a binary to completion, collecting stdout as bytes. Rejects with the tail of stderr on a
- * non-zero exit; kills the process when the signal aborts.
+ * Runs a binary to completion, collecting stdout as bytes (`onStdout` sees them as they come).
+ * Rejects with the tail of stderr on a non-zero exit; kills the process when the signal aborts.
  */
-export function runTool(binary: string, args: string[], signal?: AbortSignal): Promise<RunResult> {
+export function runTool(
+  binary: string,
+  args: string[],
+  signal?: AbortSignal,
+  onStdout?: (received: Buffer[]) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError());
     if (binary.includes('/') && !existsSync(binary)) {
@@ -65,7 +70,10 @@ export function runTool(binary: string, args: string[], signal?: AbortSignal): P
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      onStdout?.(chunks);
+    });
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
       if (stderr.length > 64_000) stderr = stderr.slice(-32_000);

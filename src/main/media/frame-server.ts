@@ -45,9 +45,12 @@ class ByteLru<V extends { jpeg: Uint8Array }> {
   }
 }
 
+type Waiter = { resolve: (image: FrameImage) => void; reject: (error: Error) => void };
+
 export class FrameServer {
   private readonly cache = new ByteLru<FrameImage>(256 << 20);
-  private readonly inflight = new Map<string, Promise<void>>();
+  /** Frames being decoded by a running batch, with the requests waiting for each. */
+  private readonly waiting = new Map<string, Waiter[]>();
   private readonly lastFrame = new Map<number, number>();
 
   async getFrame(
@@ -67,43 +70,65 @@ export class FrameServer {
     const useProxy = !options.exact && info.proxyPath !== null && info.proxyPath !== video.path;
     const source = useProxy ? 'proxy' : 'original';
     const key = (f: number) => `${video.id}:${source}:${maxSize}:${f}`;
-    const hit = this.cache.get(key(frame));
     const previous = this.lastFrame.get(video.id);
     this.lastFrame.set(video.id, frame);
+    const hit = this.cache.get(key(frame));
     if (hit) return hit;
-
-    // Read ahead in the direction of travel: stepping back decodes the batch that ends here.
-    const backwards = previous !== undefined && previous === frame + 1;
-    const first = backwards ? Math.max(0, frame - BATCH + 1) : frame;
-    const count = Math.min(BATCH, video.frameCount - first);
-    const batchKey = `${key(first)}+${count}`;
-    let pending = this.inflight.get(batchKey);
-    if (!pending) {
-      pending = (async () => {
-        const jpegs = await decodeJpegFrames({
-          path: useProxy ? info.proxyPath! : video.path,
-          seekS: seekTimeForFrame(info.frameTimes, first),
-          count,
-          maxSize,
-        });
-        jpegs.forEach((jpeg, i) => {
+    if (!this.waiting.has(key(frame))) {
+      // Read ahead in the direction of travel: stepping back decodes the batch that ends here.
+      const backwards = previous !== undefined && previous === frame + 1;
+      // A batch is contiguous, starts or ends at `frame`, and skips frames another batch decodes.
+      let first = frame;
+      let count = 1;
+      const step = backwards ? -1 : 1;
+      for (let f = frame + step; count < BATCH && f >= 0 && f < video.frameCount; f += step, count++) {
+        if (this.waiting.has(key(f))) break;
+        if (backwards) first = f;
+      }
+      for (let f = first; f < first + count; f++) this.waiting.set(key(f), []);
+      const settle = (f: number, outcome: FrameImage | Error) => {
+        const waiters = this.waiting.get(key(f));
+        if (!waiters) return;
+        this.waiting.delete(key(f));
+        for (const w of waiters) {
+          if (outcome instanceof Error) w.reject(outcome);
+          else w.resolve(outcome);
+        }
+      };
+      // Each frame is handed out as soon as ffmpeg writes it, not when the batch ends.
+      decodeJpegFrames({
+        path: useProxy ? info.proxyPath! : video.path,
+        seekS: seekTimeForFrame(info.frameTimes, first),
+        count,
+        maxSize,
+        onJpeg: (i, jpeg) => {
           const size = jpegSize(jpeg) ?? { width: video.width, height: video.height };
-          this.cache.set(key(first + i), {
+          const image: FrameImage = {
             videoId: video.id,
             frame: first + i,
             ...size,
             jpeg: new Uint8Array(jpeg),
             source,
-          });
-        });
-      })().finally(() => this.inflight.delete(batchKey));
-      this.inflight.set(batchKey, pending);
+          };
+          this.cache.set(key(first + i), image);
+          settle(first + i, image);
+        },
+      }).then(
+        () => {
+          const missing = new KinemaError(
+            'DECODE_FAILED',
+            `A frame of ${video.fileName} could not be decoded.`,
+          );
+          for (let f = first; f < first + count; f++) settle(f, missing);
+        },
+        (err: Error) => {
+          for (let f = first; f < first + count; f++) settle(f, err);
+        },
+      );
     }
-    await pending;
-    const image = this.cache.get(key(frame));
-    if (!image)
-      throw new KinemaError('DECODE_FAILED', `Frame ${frame} of ${video.fileName} could not be decoded.`);
-    return image;
+    return new Promise<FrameImage>((resolve, reject) =>
+      this.waiting.get(key(frame))!.push({ resolve, reject }),
+    );
   }
 
   /** Drops cached frames of a video (re-import, proxy change, removal). */

@@ -126,7 +126,7 @@ export interface ProxyRequest {
  * frame-accurate seeking in them slow.
  */
 export async function makeSeekProxy(req: ProxyRequest): Promise<void> {
-  const scale = `scale='if(gt(iw,ih),min(iw,${req.maxSize}),-2)':'if(gt(iw,ih),-2,min(ih,${req.maxSize}))'`;
+  const scale = `scale='if(gt(iw,ih),min(iw,${req.maxSize}),-2)':'if(gt(iw,ih),-2,min(ih,${req.maxSize}))':flags=fast_bilinear`;
   await runToTemp(
     req.outPath,
     (tmp) => [
@@ -146,8 +146,9 @@ export async function makeSeekProxy(req: ProxyRequest): Promise<void> {
       'ultrafast',
       '-tune',
       'fastdecode',
+      // Scrubbing quality: a paused frame can always be fetched exactly from the original.
       '-crf',
-      '20',
+      '26',
       '-g',
       String(req.gop),
       '-keyint_min',

@@ -21,7 +21,8 @@ export interface ImportCheckpoint {
   hashed: boolean;
   /** Index of the next thumbnail to extract. */
   nextThumb: number;
-  proxied: boolean;
+  /** The seek proxy once built (the source itself when it is already seek-friendly). */
+  proxyPath: string | null;
 }
 
 export interface ImportResult {
@@ -36,29 +37,13 @@ const THUMB_CHUNK = 8;
 export const PROXY_MAX_SIZE = 1280;
 export const PROXY_GOP = 8;
 
-/** Evenly spaced thumbnail frames, each moved to a nearby keyframe when one is close (cheap to decode). */
-export function thumbnailFrames(
-  frameCount: number,
-  durationS: number,
-  keyframes: ArrayLike<number>,
-): number[] {
+/** Evenly spaced thumbnail frames: about one a second, at least 8 and at most 100. */
+export function thumbnailFrames(frameCount: number, durationS: number): number[] {
   const count = Math.max(1, Math.min(frameCount, 100, Math.max(8, Math.ceil(durationS))));
   const spacing = frameCount / count;
-  const frames: number[] = [];
-  let k = 0;
-  for (let i = 0; i < count; i++) {
-    const target = Math.min(frameCount - 1, Math.round(i * spacing + spacing / 2));
-    while (k + 1 < keyframes.length && keyframes[k + 1] <= target) k++;
-    const candidates = [keyframes[k], keyframes[k + 1]].filter(
-      (f) => f !== undefined && Math.abs(f - target) <= spacing / 4,
-    );
-    frames.push(
-      candidates.length
-        ? candidates.reduce((a, b) => (Math.abs(a - target) <= Math.abs(b - target) ? a : b))
-        : target,
-    );
-  }
-  return frames;
+  return Array.from({ length: count }, (_, i) =>
+    Math.min(frameCount - 1, Math.floor(i * spacing + spacing / 2)),
+  );
 }
 
 /** The largest distance, in frames, from any frame back to its keyframe. */
@@ -89,7 +74,7 @@ export const runImport: JobRunner<ImportParams, ImportCheckpoint, ImportResult> 
   let cp = ctx.checkpoint;
   if (!cp) {
     // The queue writes the new row's id into the checkpoint in the same transaction.
-    const fresh = { videoId: 0, hashed: false, nextThumb: 0, proxied: false };
+    const fresh = { videoId: 0, hashed: false, nextThumb: 0, proxyPath: null };
     const videoId = await ctx.commit<number>({ op: 'insertVideo', probe, index }, fresh);
     cp = { ...fresh, videoId };
   }
@@ -110,33 +95,12 @@ export const runImport: JobRunner<ImportParams, ImportCheckpoint, ImportResult> 
     await ctx.commit({ op: 'setHash', videoId, hash }, cp);
   }
 
-  const frames = thumbnailFrames(index.frameTimes.length, probe.durationS, index.keyframes);
-  while (cp.nextThumb < frames.length) {
-    ctx.progress({
-      phase: 'thumbnails',
-      done: cp.nextThumb,
-      total: frames.length,
-      message: 'Making the filmstrip',
-    });
-    const chunk = frames.slice(cp.nextThumb, cp.nextThumb + THUMB_CHUNK);
-    const jpegs = await extractThumbnails({
-      path,
-      seekTimes: chunk.map((f) => seekTimeForFrame(index.frameTimes, f)),
-      height: THUMB_HEIGHT,
-      signal: ctx.signal,
-    });
-    const items = chunk.map((frame, i) => ({ frame, jpeg: jpegs[i] }));
-    const firstIdx = cp.nextThumb;
-    cp = { ...cp, nextThumb: cp.nextThumb + chunk.length };
-    await ctx.commit({ op: 'thumbnails', videoId, firstIdx, items }, cp);
-  }
-
-  let proxyPath: string | null = null;
-  const seekFriendly =
-    maxKeyframeGap(index) <= PROXY_GOP * 1.5 && Math.max(probe.width, probe.height) <= PROXY_MAX_SIZE;
-  if (!cp.proxied) {
+  let seekSource = cp.proxyPath;
+  if (seekSource === null) {
     // A short-GOP source small enough to show is its own seek proxy.
-    proxyPath = path;
+    const seekFriendly =
+      maxKeyframeGap(index) <= PROXY_GOP * 1.5 && Math.max(probe.width, probe.height) <= PROXY_MAX_SIZE;
+    let proxyPath = path;
     if (!seekFriendly) {
       const dir = join(ctx.cacheDir, 'proxies');
       await mkdir(dir, { recursive: true });
@@ -160,10 +124,35 @@ export const runImport: JobRunner<ImportParams, ImportCheckpoint, ImportResult> 
           }),
       });
     }
-    cp = { ...cp, proxied: true };
+    cp = { ...cp, proxyPath };
     await ctx.commit({ op: 'setProxy', videoId, proxyPath }, cp);
+    seekSource = proxyPath;
   }
+
+  // Thumbnails come from the seek proxy: one short decode each, where the original's long GOP
+  // would cost up to hundreds of decoded frames per thumbnail.
+  const frames = thumbnailFrames(index.frameTimes.length, probe.durationS);
+  while (cp.nextThumb < frames.length) {
+    ctx.progress({
+      phase: 'thumbnails',
+      done: cp.nextThumb,
+      total: frames.length,
+      message: 'Making the filmstrip',
+    });
+    const chunk = frames.slice(cp.nextThumb, cp.nextThumb + THUMB_CHUNK);
+    const jpegs = await extractThumbnails({
+      path: seekSource,
+      seekTimes: chunk.map((f) => seekTimeForFrame(index.frameTimes, f)),
+      height: THUMB_HEIGHT,
+      signal: ctx.signal,
+    });
+    const items = chunk.map((frame, i) => ({ frame, jpeg: jpegs[i] }));
+    const firstIdx = cp.nextThumb;
+    cp = { ...cp, nextThumb: cp.nextThumb + chunk.length };
+    await ctx.commit({ op: 'thumbnails', videoId, firstIdx, items }, cp);
+  }
+
   await ctx.commit({ op: 'setStatus', videoId, status: 'ready' }, cp);
   ctx.progress({ phase: 'done', done: 1, total: 1, message: 'Imported' });
-  return { videoId, frameCount: index.frameTimes.length, thumbnails: frames.length, proxy: proxyPath };
+  return { videoId, frameCount: index.frameTimes.length, thumbnails: frames.length, proxy: cp.proxyPath };
 };
