@@ -10,7 +10,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, startServe } from '../helpers/app';
 import { launchChromium } from '../helpers/browser';
-import { ffprobeFrameCount, ffprobeJson, makeVideo, tempDir } from '../helpers/media';
+import {
+  ffprobeFrameCount,
+  ffprobeJson,
+  makeAudioOnly,
+  makeVideo,
+  tempDir,
+  truncateCopy,
+} from '../helpers/media';
 
 const tmp = tempDir('e2e-');
 const project = join(tmp.dir, 'session.kinema');
@@ -82,6 +89,15 @@ describe('timeline editor in web mode', () => {
     await page.getByTestId('import-path-input').fill(join(tmp.dir, 'missing.mp4'));
     await page.getByTestId('import-submit').click();
     await expect.poll(() => page.getByTestId('import-error').innerText()).toMatch(/File not found/);
+    const cases: [string, RegExp][] = [
+      [truncateCopy(video, join(tmp.dir, 'cut off.mp4'), 0.5), /cut off\.mp4 looks truncated or damaged/],
+      [makeAudioOnly(join(tmp.dir, 'commentary.m4a')), /commentary\.m4a has no video stream/],
+    ];
+    for (const [path, message] of cases) {
+      await page.getByTestId('import-path-input').fill(path);
+      await page.getByTestId('import-submit').click();
+      await expect.poll(() => page.getByTestId('import-error').innerText()).toMatch(message);
+    }
     await page.keyboard.press('Escape');
     expect(db('SELECT id FROM videos')).toEqual([]);
     expect(db('SELECT id FROM jobs')).toEqual([]);
@@ -136,6 +152,17 @@ describe('timeline editor in web mode', () => {
       .poll(() => page.getByTestId('toast-error').last().innerText())
       .toMatch(/A clip must contain at least one frame/);
     expect(db('SELECT count(*) AS n FROM clips')).toEqual([{ n: 1 }]);
+
+    // A last frame past the end of the video: refused, and the field shows the saved value again.
+    const out = page.getByTestId('clip-out-input').first();
+    await out.fill('500');
+    await out.press('Enter');
+    await page
+      .getByTestId('toast-error')
+      .filter({ hasText: /past the video's last frame \(99\)/ })
+      .waitFor();
+    await expect.poll(() => out.inputValue()).toBe('74');
+    expect(db('SELECT in_frame, out_frame FROM clips')).toEqual([{ in_frame: 25, out_frame: 75 }]);
 
     const label = page.getByTestId('clip-label-input').first();
     await label.fill('Forehand rally');
