@@ -181,7 +181,10 @@ export class Workstation {
   async importVideos(paths: string[]): Promise<{ jobIds: number[] }> {
     const db = this.db;
     const unique = [...new Set(paths.map((p) => resolve(p)))];
+    const importing = new Set(this.activeImportPaths());
     for (const path of unique) {
+      if (importing.has(path))
+        throw new KinemaError('ALREADY_IMPORTING', `${basename(path)} is already being imported.`);
       const existing = videosDb.findVideoByPath(db, path);
       if (existing)
         throw new KinemaError('ALREADY_IMPORTED', `${basename(path)} is already in this project.`);
@@ -193,15 +196,17 @@ export class Workstation {
     return { jobIds };
   }
 
+  /** Source paths of import jobs that are queued or running. */
+  private activeImportPaths(): string[] {
+    return jobsDb
+      .listJobs(this.db)
+      .filter((j) => j.kind === 'import' && (j.state === 'running' || j.state === 'queued'))
+      .map((j) => (j.params as ImportParams).path);
+  }
+
   removeVideo(videoId: number): boolean {
     const video = videosDb.getVideo(this.db, videoId);
-    const busy = jobsDb
-      .listJobs(this.db)
-      .some(
-        (j) =>
-          (j.state === 'running' || j.state === 'queued') &&
-          (j.params as { path?: string }).path === video.path,
-      );
+    const busy = this.activeImportPaths().includes(video.path);
     if (busy)
       throw new KinemaError('BUSY', `${video.fileName} is still being imported. Cancel the import first.`);
     const removed = videosDb.deleteVideo(this.db, videoId);

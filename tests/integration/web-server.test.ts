@@ -121,6 +121,10 @@ describe('web mode', () => {
     });
     const imported = await call(ws, 'videos.import', { paths: [video] });
     expect(imported).toMatchObject({ ok: true });
+    expect(await call(ws, 'videos.import', { paths: [video] })).toMatchObject({
+      ok: false,
+      error: { code: 'ALREADY_IMPORTING', message: 'w.mp4 is already being imported.' },
+    });
     const deadline = Date.now() + 60_000;
     while (!events.includes('job.updated:done') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));

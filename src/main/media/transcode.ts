@@ -16,18 +16,29 @@ function tempPathFor(outPath: string): string {
   );
 }
 
+interface WriteOptions {
+  signal?: AbortSignal;
+  onProgress?: (outTimeS: number) => void;
+  /** Turns an ffmpeg failure into a user-facing error: its code and what was being done. */
+  failure?: { code: string; doing: string };
+}
+
 async function runToTemp(
   outPath: string,
   build: (tmp: string) => string[],
-  signal?: AbortSignal,
-  onProgress?: (outTimeS: number) => void,
+  options: WriteOptions = {},
 ): Promise<void> {
   const tmp = tempPathFor(outPath);
   try {
-    await runFfmpegWithProgress(build(tmp), signal, onProgress);
+    await runFfmpegWithProgress(build(tmp), options.signal, options.onProgress);
     await rename(tmp, outPath);
   } catch (err) {
     await rm(tmp, { force: true });
+    if (err instanceof ToolError && options.failure)
+      throw new KinemaError(
+        options.failure.code,
+        `${options.failure.doing} failed: ${lastLines(err.stderr, 2)}`,
+      );
     throw err;
   }
 }
@@ -163,8 +174,11 @@ export async function makeSeekProxy(req: ProxyRequest): Promise<void> {
       'mp4',
       tmp,
     ],
-    req.signal,
-    (t) => req.onProgress?.(req.durationS > 0 ? Math.min(1, t / req.durationS) : 0),
+    {
+      signal: req.signal,
+      onProgress: (t) => req.onProgress?.(req.durationS > 0 ? Math.min(1, t / req.durationS) : 0),
+      failure: { code: 'PROXY_FAILED', doing: 'Building the seek proxy' },
+    },
   );
 }
 
@@ -222,18 +236,11 @@ export async function cutClip(req: CutRequest): Promise<void> {
           '-b:a',
           '192k',
         ];
-  try {
-    await runToTemp(
-      req.outPath,
-      (tmp) => [...common, ...codec, '-movflags', '+faststart', '-f', 'mp4', tmp],
-      req.signal,
-      (t) => req.onProgress?.(Math.min(1, t / durationS)),
-    );
-  } catch (err) {
-    if (err instanceof ToolError)
-      throw new KinemaError('EXPORT_FAILED', `Export failed: ${lastLines(err.stderr, 2)}`);
-    throw err;
-  }
+  await runToTemp(req.outPath, (tmp) => [...common, ...codec, '-movflags', '+faststart', '-f', 'mp4', tmp], {
+    signal: req.signal,
+    onProgress: (t) => req.onProgress?.(Math.min(1, t / durationS)),
+    failure: { code: 'EXPORT_FAILED', doing: 'Export' },
+  });
 }
 
 export interface ResampleRequest {
@@ -250,37 +257,31 @@ export interface ResampleRequest {
 export async function changeFrameRate(req: ResampleRequest): Promise<void> {
   if (!(req.fps > 0 && req.fps <= 1000))
     throw new KinemaError('BAD_FPS', `Frame rate must be between 0 and 1000, got ${req.fps}.`);
-  try {
-    await runToTemp(
-      req.outPath,
-      (tmp) => [
-        '-i',
-        req.path,
-        '-map',
-        '0:v:0',
-        '-map',
-        '0:a:0?',
-        '-vf',
-        `fps=${req.fps}`,
-        '-c:v',
-        'libx264',
-        '-preset',
-        'fast',
-        '-crf',
-        '18',
-        '-pix_fmt',
-        'yuv420p',
-        '-c:a',
-        'aac',
-        '-f',
-        'mp4',
-        tmp,
-      ],
-      req.signal,
-    );
-  } catch (err) {
-    if (err instanceof ToolError)
-      throw new KinemaError('RESAMPLE_FAILED', `Frame-rate change failed: ${lastLines(err.stderr, 2)}`);
-    throw err;
-  }
+  await runToTemp(
+    req.outPath,
+    (tmp) => [
+      '-i',
+      req.path,
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0?',
+      '-vf',
+      `fps=${req.fps}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-f',
+      'mp4',
+      tmp,
+    ],
+    { signal: req.signal, failure: { code: 'RESAMPLE_FAILED', doing: 'Frame-rate change' } },
+  );
 }
