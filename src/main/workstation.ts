@@ -118,6 +118,7 @@ export class Workstation {
       },
     });
     this.project = { path: full, db, queue };
+    videosDb.refreshAvailability(db, existsSync);
     queue.resumeInterrupted();
     const project = readProject(db, full);
     this.emit('project.changed', project);

@@ -165,3 +165,26 @@ export function listThumbnails(db: Db, videoId: number): Thumbnail[] {
     }[]
   ).map((r) => ({ frame: r.frame, jpeg: new Uint8Array(r.jpeg) }));
 }
+
+/**
+ * Marks videos whose file has gone (moved, deleted, drive unplugged) as 'missing', and ready
+ * again once the file is back. Returns how many changed.
+ */
+export function refreshAvailability(db: Db, exists: (path: string) => boolean): number {
+  const rows = db
+    .prepare("SELECT id, path, status FROM videos WHERE status IN ('ready', 'missing')")
+    .all() as {
+    id: number;
+    path: string;
+    status: Video['status'];
+  }[];
+  let changed = 0;
+  for (const row of rows) {
+    const status = exists(row.path) ? 'ready' : 'missing';
+    if (status !== row.status) {
+      setVideoStatus(db, row.id, status);
+      changed++;
+    }
+  }
+  return changed;
+}
