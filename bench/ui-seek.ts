@@ -75,6 +75,42 @@ console.log(
   `\nClick on the timeline → exact frame drawn, ${info.width}x${info.height} H.264, ${info.frameCount} frames`,
 );
 console.log(`Chromium, web mode: ${summary(latencies)}`);
+
+// Playback at 1x from frame 0 for 5 s: how many distinct frames are drawn (all of them would be
+// 5 s × fps) and the longest gap between two draws.
+await page.keyboard.press('Home');
+await page.waitForSelector('[data-testid="player-canvas"][data-frame="0"]');
+await page.waitForTimeout(300);
+const playback = await page.evaluate(
+  (seconds) =>
+    new Promise<{ drawn: number; lastFrame: number; longestGapMs: number }>((resolve) => {
+      const canvas = document.querySelector('[data-testid="player-canvas"]')!;
+      const frames = new Set<string>();
+      let last = performance.now();
+      let longestGapMs = 0;
+      const observer = new MutationObserver(() => {
+        const now = performance.now();
+        longestGapMs = Math.max(longestGapMs, now - last);
+        last = now;
+        frames.add(canvas.getAttribute('data-frame')!);
+      });
+      observer.observe(canvas, { attributes: true, attributeFilter: ['data-frame'] });
+      // (No named helper functions in here: tsx's __name wrapper does not exist in the page.)
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', code: 'Space', bubbles: true }));
+      setTimeout(() => {
+        observer.disconnect();
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', code: 'Space', bubbles: true }));
+        resolve({ drawn: frames.size, lastFrame: Number(canvas.getAttribute('data-frame')), longestGapMs });
+      }, seconds * 1000);
+    }),
+  5,
+);
+const expected = Math.round(5 * info.fps);
+console.log(
+  `Playback 1x, 5 s: ${playback.drawn} distinct frames drawn of ${expected} ` +
+    `(${((100 * playback.drawn) / expected).toFixed(0)}%), reached frame ${playback.lastFrame}, ` +
+    `longest gap between draws ${playback.longestGapMs.toFixed(0)} ms`,
+);
 await browser.close();
 await server.close();
 await ws.closeProject();
