@@ -112,6 +112,35 @@ export function makeFrameCodedVideo(path: string, frames = 50, fps = 25, gop = 2
   return path;
 }
 
+/**
+ * Variable frame rate: like makeFrameCodedVideo, but the gaps between frames grow (frame n is
+ * shown at (n + floor(n²/30)) / 25 s), as phones write when the light drops.
+ */
+export function makeVariableRateVideo(path: string, frames = 40): string {
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=black:size=64x64:rate=25',
+    '-frames:v',
+    String(frames),
+    '-vf',
+    "geq=lum='16+4*N':cb=128:cr=128,setpts='(N+floor(N*N/30))/25/TB'",
+    '-vsync',
+    'passthrough',
+    '-c:v',
+    'libx264',
+    '-qp',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    '250',
+    path,
+  ]);
+  return path;
+}
+
 /** Inverts makeFrameCodedVideo's coding from a decoded RGB frame. */
 export function frameFromGrey(rgb: Uint8Array): number {
   let sum = 0;

@@ -16,6 +16,7 @@ import {
   frameFromGrey,
   makeAudioOnly,
   makeFrameCodedVideo,
+  makeVariableRateVideo,
   makeVideo,
   tempDir,
   truncateCopy,
@@ -86,6 +87,23 @@ describe('frame-accurate decoding', () => {
     for (const n of [0, 1, 7, 24, 25, 33, 48, 49]) {
       const rgb = await decodeRgbFrame({
         path: coded,
+        seekS: seekTimeForFrame(index.frameTimes, n),
+        width: 64,
+        height: 64,
+      });
+      expect(frameFromGrey(rgb), `frame ${n}`).toBe(n);
+    }
+  });
+
+  it('decodes exactly frame n of a variable-frame-rate video', async () => {
+    const vfr = makeVariableRateVideo(join(tmp.dir, 'vfr.mp4'), 40);
+    const index = await indexFrames(await probeVideo(vfr));
+    expect(index.frameTimes.length).toBe(40);
+    // Gaps grow from 1/25 s: frame 6 is at 7/25 s, not 6/25 s.
+    expect(index.frameTimes[6]).toBeCloseTo(7 / 25, 6);
+    for (const n of [0, 5, 6, 17, 29, 39]) {
+      const rgb = await decodeRgbFrame({
+        path: vfr,
         seekS: seekTimeForFrame(index.frameTimes, n),
         width: 64,
         height: 64,
