@@ -1,0 +1,2 @@
+export * from './track';
+export * from './validate';

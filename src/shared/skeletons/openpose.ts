@@ -1,0 +1,101 @@
+import { linksByName, swapPairsByName, type Skeleton } from './types';
+
+/** OpenPose BODY_25: Nose, Neck, RShoulder ... RHeel (OpenPose's own order, renamed snake_case). */
+export const OPENPOSE_BODY25_JOINTS = [
+  'nose',
+  'neck',
+  'right_shoulder',
+  'right_elbow',
+  'right_wrist',
+  'left_shoulder',
+  'left_elbow',
+  'left_wrist',
+  'mid_hip',
+  'right_hip',
+  'right_knee',
+  'right_ankle',
+  'left_hip',
+  'left_knee',
+  'left_ankle',
+  'right_eye',
+  'left_eye',
+  'right_ear',
+  'left_ear',
+  'left_big_toe',
+  'left_small_toe',
+  'left_heel',
+  'right_big_toe',
+  'right_small_toe',
+  'right_heel',
+] as const;
+
+/** OpenPose's COCO-18 layout: COCO's joints plus a neck, in OpenPose's order. */
+export const OPENPOSE_COCO18_JOINTS = [
+  'nose',
+  'neck',
+  'right_shoulder',
+  'right_elbow',
+  'right_wrist',
+  'left_shoulder',
+  'left_elbow',
+  'left_wrist',
+  'right_hip',
+  'right_knee',
+  'right_ankle',
+  'left_hip',
+  'left_knee',
+  'left_ankle',
+  'right_eye',
+  'left_eye',
+  'right_ear',
+  'left_ear',
+] as const;
+
+const BODY_LINKS: readonly (readonly [string, string])[] = [
+  ['nose', 'neck'],
+  ['neck', 'right_shoulder'],
+  ['right_shoulder', 'right_elbow'],
+  ['right_elbow', 'right_wrist'],
+  ['neck', 'left_shoulder'],
+  ['left_shoulder', 'left_elbow'],
+  ['left_elbow', 'left_wrist'],
+  ['nose', 'right_eye'],
+  ['right_eye', 'right_ear'],
+  ['nose', 'left_eye'],
+  ['left_eye', 'left_ear'],
+  ['right_hip', 'right_knee'],
+  ['right_knee', 'right_ankle'],
+  ['left_hip', 'left_knee'],
+  ['left_knee', 'left_ankle'],
+];
+
+export const openposeBody25: Skeleton = {
+  id: 'openpose-body25',
+  name: 'OpenPose BODY_25',
+  joints: OPENPOSE_BODY25_JOINTS,
+  parents: null,
+  swapPairs: swapPairsByName(OPENPOSE_BODY25_JOINTS),
+  links: linksByName(OPENPOSE_BODY25_JOINTS, [
+    ...BODY_LINKS,
+    ['neck', 'mid_hip'],
+    ['mid_hip', 'right_hip'],
+    ['mid_hip', 'left_hip'],
+    ['left_ankle', 'left_big_toe'],
+    ['left_big_toe', 'left_small_toe'],
+    ['left_ankle', 'left_heel'],
+    ['right_ankle', 'right_big_toe'],
+    ['right_big_toe', 'right_small_toe'],
+    ['right_ankle', 'right_heel'],
+  ]),
+  notes: 'x, y in image pixels, confidence in [0, 1]; a missing joint is 0, 0, 0.',
+};
+
+export const openposeCoco18: Skeleton = {
+  id: 'openpose-coco18',
+  name: 'OpenPose COCO-18',
+  joints: OPENPOSE_COCO18_JOINTS,
+  parents: null,
+  swapPairs: swapPairsByName(OPENPOSE_COCO18_JOINTS),
+  links: linksByName(OPENPOSE_COCO18_JOINTS, [...BODY_LINKS, ['neck', 'right_hip'], ['neck', 'left_hip']]),
+  notes: 'x, y in image pixels, confidence in [0, 1]; a missing joint is 0, 0, 0.',
+};
