@@ -9,8 +9,16 @@ const here = basename(moduleDir) === 'chunks' ? dirname(moduleDir) : moduleDir;
 
 export const appVersion: string = packageJson.version;
 
+/** The app's root folder: two levels up from both out/main (built) and src/main (source). */
+const appRoot = join(here, '..', '..');
+
 export const builtPaths = {
   jobWorker: join(here, 'jobWorker.js'),
   rendererDir: join(here, '..', 'renderer'),
   preload: join(here, '..', 'preload', 'index.cjs'),
 };
+
+/** ONNX models the app ships, with their manifest (KINEMA_MODELS_DIR overrides, for tests). */
+export function nativeModelsDir(): string {
+  return process.env.KINEMA_MODELS_DIR || join(appRoot, 'native-models');
+}

@@ -8,15 +8,20 @@ import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { EventName, EventPayload, Project, RequestOutput } from '../shared/contract';
+import type { PoseSet } from '../shared/pose';
+import { getSkeleton } from '../shared/skeletons';
 import { KinemaError } from '../shared/contract';
 import * as clipsDb from './db/clips';
 import { openDatabase, type Db } from './db/connection';
 import * as jobsDb from './db/jobs';
+import * as posesDb from './db/poses';
 import { ensureProjectRow, readProject } from './db/project';
 import * as videosDb from './db/videos';
+import type { DetectParams } from './jobs/kinds/detect';
 import type { ExportParams } from './jobs/kinds/export';
 import type { ImportParams } from './jobs/kinds/import';
 import { JobQueue } from './jobs/queue';
+import { getModel, modelInfos } from './inference/models';
 import { ffmpegPaths, ffmpegVersion } from './media/ffmpeg';
 import { FrameServer } from './media/frame-server';
 import { probeVideo, seekTimeForFrame } from './media/probe';
@@ -112,7 +117,11 @@ export class Workstation {
       cacheDir: this.options.cacheDir,
       concurrency: this.options.concurrency,
       onJobUpdated: (job) => this.emit('job.updated', job),
-      onDataChanged: ({ videoId }) => {
+      onDataChanged: ({ kind, videoId }) => {
+        if (kind === 'poses') {
+          if (videoId !== undefined) this.emit('poses.changed', { videoId });
+          return;
+        }
         if (videoId !== undefined) this.frames.forget(videoId);
         this.emit('videos.changed', { videoId });
       },
@@ -210,6 +219,11 @@ export class Workstation {
     const busy = this.activeImportPaths().includes(video.path);
     if (busy)
       throw new KinemaError('BUSY', `${video.fileName} is still being imported. Cancel the import first.`);
+    if (this.activeDetectJobs().some((j) => (j.params as DetectParams).videoId === videoId))
+      throw new KinemaError(
+        'BUSY',
+        `Poses are being detected in ${video.fileName}. Cancel the detection first.`,
+      );
     const removed = videosDb.deleteVideo(this.db, videoId);
     this.frames.forget(videoId);
     this.emit('videos.changed', { videoId });
@@ -294,6 +308,132 @@ export class Workstation {
     };
     const job = this.queue.enqueue('export', `Export ${basename(outPath)}`, params);
     return { jobId: job.id, outPath };
+  }
+
+  // ---- poses ---------------------------------------------------------------------------------
+
+  listModels(): RequestOutput<'models.list'> {
+    return modelInfos();
+  }
+
+  private activeDetectJobs() {
+    return jobsDb
+      .listJobs(this.db)
+      .filter((j) => j.kind === 'detect' && (j.state === 'running' || j.state === 'queued'));
+  }
+
+  /**
+   * Queues pose detection over frames [inFrame, outFrame) of a video (the whole video by
+   * default), after checking the video is ready and on disk, the model exists and the range is
+   * inside the video and not empty.
+   */
+  detectPoses(input: { videoId: number; model: string; inFrame?: number; outFrame?: number }): {
+    jobId: number;
+  } {
+    const info = videosDb.getVideoMedia(this.db, input.videoId);
+    const { video } = info;
+    if (video.status !== 'ready')
+      throw new KinemaError(
+        'NOT_READY',
+        video.status === 'missing'
+          ? `The video file was moved or deleted: ${video.path}`
+          : `${video.fileName} is not ready (${video.status}); wait for its import to finish.`,
+      );
+    if (!existsSync(video.path))
+      throw new KinemaError('SOURCE_MISSING', `The video file was moved or deleted: ${video.path}`);
+    const model = getModel(input.model);
+    const inFrame = input.inFrame ?? 0;
+    const outFrame = input.outFrame ?? video.frameCount;
+    if (inFrame >= video.frameCount || outFrame > video.frameCount)
+      throw new KinemaError(
+        'BAD_RANGE',
+        `Frames ${inFrame}-${outFrame - 1} are outside ${video.fileName}, which has frames 0 to ${video.frameCount - 1}.`,
+      );
+    if (outFrame <= inFrame)
+      throw new KinemaError(
+        'BAD_RANGE',
+        `The range is empty: out (${outFrame}) must be after in (${inFrame}).`,
+      );
+    const params: DetectParams = {
+      videoId: video.id,
+      path: video.path,
+      model: model.id,
+      inFrame,
+      outFrame,
+      width: video.width,
+      height: video.height,
+      seekS: seekTimeForFrame(info.frameTimes, inFrame),
+      fps: video.fps,
+    };
+    const job = this.queue.enqueue('detect', `Detect poses in ${video.fileName}`, params);
+    return { jobId: job.id };
+  }
+
+  poseRuns(videoId: number) {
+    videosDb.getVideo(this.db, videoId);
+    return posesDb.listRuns(this.db, videoId);
+  }
+
+  /** A run's tracks as typed-array bytes (views, no copies) with the skeleton to draw them. */
+  poseTracks(runId: number): RequestOutput<'poses.tracks'> {
+    const { run, tracks } = posesDb.loadRunTracks(this.db, runId);
+    const skeleton = getSkeleton(run.skeletonId);
+    const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
+    return {
+      runId,
+      skeletonId: run.skeletonId,
+      joints: [...skeleton.joints],
+      links: skeleton.links.map(([a, b]) => [a, b] as [number, number]),
+      tracks: tracks.map((t) => ({
+        trackId: t.trackId,
+        frames: bytes(t.frames),
+        keypoints: bytes(t.keypoints),
+        boxes: bytes(t.boxes),
+        scores: bytes(t.scores),
+      })),
+    };
+  }
+
+  deletePoseRun(runId: number): boolean {
+    const run = posesDb.getRun(this.db, runId);
+    const job = this.activeDetectJobs().find(
+      (j) => jobsDb.jobCheckpoint<{ runId?: number }>(this.db, j.id)?.runId === runId,
+    );
+    if (job) throw new KinemaError('BUSY', `This run is still being detected. Cancel job ${job.id} first.`);
+    const deleted = posesDb.deleteRun(this.db, runId);
+    this.emit('poses.changed', { videoId: run.videoId });
+    return deleted;
+  }
+
+  /**
+   * Stores poses read from a file as a new run of a video. Frames beyond the video, or
+   * coordinates for another video size, are refused before anything is written.
+   */
+  importPoses(videoId: number, set: PoseSet, format: string, source: string): number {
+    const video = videosDb.getVideo(this.db, videoId);
+    if (set.tracks.length === 0 || set.tracks.every((t) => t.frames.length === 0))
+      throw new KinemaError('NO_POSES', `${basename(source)} holds no poses.`);
+    for (const t of set.tracks) {
+      const last = t.frames[t.frames.length - 1];
+      if (last >= video.frameCount)
+        throw new KinemaError(
+          'BAD_RANGE',
+          `${basename(source)}: track ${t.trackId} has poses up to frame ${last}, but ${video.fileName} has frames 0 to ${video.frameCount - 1}. Nothing was imported.`,
+        );
+    }
+    const { width, height } = set.video;
+    if (width > 0 && height > 0 && (width !== video.width || height !== video.height))
+      throw new KinemaError(
+        'SIZE_MISMATCH',
+        `${basename(source)} is for a ${width}x${height} video, but ${video.fileName} is ${video.width}x${video.height}. Nothing was imported.`,
+      );
+    const runId = posesDb.storePoseSet(this.db, videoId, set, {
+      source: 'import',
+      model: format,
+      params: { file: source, ...(set.provenance.model ? { originalModel: set.provenance.model } : {}) },
+    });
+    this.emit('poses.changed', { videoId });
+    return runId;
   }
 
   // ---- jobs ----------------------------------------------------------------------------------

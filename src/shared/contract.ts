@@ -63,7 +63,7 @@ export const clipSchema = z.object({
 });
 export type Clip = z.infer<typeof clipSchema>;
 
-export const jobKindSchema = z.enum(['import', 'export']);
+export const jobKindSchema = z.enum(['import', 'export', 'detect']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -112,6 +112,52 @@ export const dirEntrySchema = z.object({
 export const exportModeSchema = z.enum(['auto', 'copy', 'reencode']);
 
 const empty = z.object({}).strict();
+
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  task: z.string(),
+  description: z.string(),
+  /** Skeleton of the keypoints it outputs (src/shared/skeletons). */
+  skeletonId: z.string(),
+  inputSize: z.number().int(),
+});
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+export const poseTrackSummarySchema = z.object({
+  trackId: z.number().int(),
+  label: z.string(),
+  firstFrame: z.number().int(),
+  lastFrame: z.number().int(),
+  /** Frames that have a pose (a track may have gaps). */
+  frameCount: z.number().int(),
+});
+
+/** One detection or import: where a set of tracks came from. */
+export const poseRunSchema = z.object({
+  id,
+  videoId: id,
+  skeletonId: z.string(),
+  source: z.enum(['model', 'import']),
+  /** Model id (source 'model') or file format (source 'import'). */
+  model: z.string(),
+  params: z.unknown(),
+  createdAt: z.string(),
+  tracks: z.array(poseTrackSummarySchema),
+});
+export type PoseRun = z.infer<typeof poseRunSchema>;
+
+/**
+ * A run's tracks in compact binary form for drawing: little-endian typed-array bytes
+ * (frames Int32, keypoints Float32 frames×K×3 as x, y in source-video pixels and score, boxes
+ * Float32 frames×4 as x, y, w, h, scores Float32 per frame).
+ */
+export const poseTrackDataSchema = z.object({
+  trackId: z.number().int(),
+  frames: z.instanceof(Uint8Array),
+  keypoints: z.instanceof(Uint8Array),
+  boxes: z.instanceof(Uint8Array),
+  scores: z.instanceof(Uint8Array),
+});
 
 /** Every request the renderer may make: name → payload schema and result schema. */
 export const requests = {
@@ -197,6 +243,32 @@ export const requests = {
   'jobs.list': { input: empty, output: z.array(jobSchema) },
   'jobs.cancel': { input: z.object({ jobId: id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'jobs.clearFinished': { input: empty, output: z.object({ removed: z.number().int() }) },
+  'models.list': { input: empty, output: z.array(modelInfoSchema) },
+  'poses.detect': {
+    input: z
+      .object({
+        videoId: id,
+        model: z.string().min(1).max(100),
+        /** Half-open frame range [inFrame, outFrame); the whole video when absent. */
+        inFrame: frameIndex.optional(),
+        outFrame: frameIndex.optional(),
+      })
+      .strict(),
+    output: z.object({ jobId: id }),
+  },
+  'poses.runs': { input: z.object({ videoId: id }).strict(), output: z.array(poseRunSchema) },
+  'poses.tracks': {
+    input: z.object({ runId: id }).strict(),
+    output: z.object({
+      runId: id,
+      skeletonId: z.string(),
+      joints: z.array(z.string()),
+      /** Pairs of joint indices to draw as bones. */
+      links: z.array(z.tuple([z.number().int(), z.number().int()])),
+      tracks: z.array(poseTrackDataSchema),
+    }),
+  },
+  'poses.deleteRun': { input: z.object({ runId: id }).strict(), output: z.object({ deleted: z.boolean() }) },
 } as const;
 
 /** Every event main pushes to the renderer. */
@@ -205,6 +277,7 @@ export const events = {
   'project.changed': projectSchema.nullable(),
   'videos.changed': z.object({ videoId: id.optional() }),
   'clips.changed': z.object({ videoId: id }),
+  'poses.changed': z.object({ videoId: id }),
 } as const;
 
 export type RequestName = keyof typeof requests;

@@ -165,3 +165,69 @@ export function truncateCopy(src: string, dest: string, fraction = 0.5): string 
 export function tmpFile(name: string): string {
   return join(tmpdir(), name);
 }
+
+/** Where makePersonVideo puts the person (the square picture of them), in video pixels. */
+export interface PersonRegion {
+  x: number;
+  y: number;
+  size: number;
+}
+
+/**
+ * A real person for pose detection: the standing woman of @vladmandic/human's samples.jpg (its
+ * first thumbnail, 156 px square), scaled to `size` and laid on a grey background. She moves
+ * right by `speed` px/s; `region(t)` says where her picture is at time t.
+ */
+export function makePersonVideo(
+  path: string,
+  spec: {
+    width?: number;
+    height?: number;
+    fps?: number;
+    seconds?: number;
+    size?: number;
+    x?: number;
+    y?: number;
+    speed?: number;
+    gop?: number;
+  } = {},
+): { path: string; region: (t: number) => PersonRegion } {
+  const {
+    width = 640,
+    height = 360,
+    fps = 25,
+    seconds = 2,
+    size = 312,
+    x = 160,
+    y = 24,
+    speed = 0,
+    gop = 250,
+  } = spec;
+  const samples = join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'assets', 'samples.jpg');
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x808080:size=${width}x${height}:rate=${fps}`,
+    '-loop',
+    '1',
+    '-framerate',
+    String(fps),
+    '-i',
+    samples,
+    '-filter_complex',
+    `[1:v]crop=156:156:4:0,scale=${size}:${size}[p];[0:v][p]overlay=x='${x}+${speed}*t':y=${y}:shortest=1`,
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(gop),
+    path,
+  ]);
+  return { path, region: (t: number) => ({ x: x + speed * t, y, size }) };
+}

@@ -82,4 +82,45 @@ describe('migrations', () => {
     expect(v2.prepare('SELECT count(*) AS n FROM thumbnails').get()).toEqual({ n: 0 });
     v2.close();
   });
+  it('0003-pose-tracks adds runs, tracks and chunks that cascade with their video', () => {
+    const path = fresh('m3');
+    const v2 = openDatabase(path, { create: true, targetVersion: 2 });
+    v2.prepare(
+      `INSERT INTO videos (id, path, file_name, size_bytes, mtime_ms, duration_s, fps_num, fps_den, frame_count, width, height, codec, has_audio, status, imported_at)
+       VALUES (1, '/v.mp4', 'v.mp4', 1, 0, 1, 25, 1, 25, 64, 64, 'h264', 0, 'ready', 'now')`,
+    ).run();
+    v2.prepare(
+      "INSERT INTO jobs (id, kind, title, params, state, created_at) VALUES (7, 'import', 't', '{}', 'done', 'now')",
+    ).run();
+    v2.close();
+
+    const v3 = openDatabase(path, { targetVersion: 3 });
+    expect(schemaVersion(v3)).toBe(3);
+    expect(v3.prepare('SELECT id, status FROM videos').all()).toEqual([{ id: 1, status: 'ready' }]);
+    v3.prepare(
+      "INSERT INTO pose_runs (id, video_id, skeleton_id, source, model, params, job_id, created_at) VALUES (1, 1, 'coco17', 'model', 'm', '{}', 7, 'now')",
+    ).run();
+    expect(() =>
+      v3
+        .prepare(
+          "INSERT INTO pose_runs (video_id, skeleton_id, source, model, created_at) VALUES (1, 'coco17', 'guess', 'm', 'now')",
+        )
+        .run(),
+    ).toThrow(/CHECK/);
+    v3.prepare('INSERT INTO pose_tracks (id, run_id, track_id) VALUES (1, 1, 0)').run();
+    expect(() => v3.prepare('INSERT INTO pose_tracks (run_id, track_id) VALUES (1, 0)').run()).toThrow(
+      /UNIQUE/,
+    );
+    const chunk = v3.prepare(
+      "INSERT INTO pose_chunks (track_row, first_frame, frame_count, frames, keypoints, boxes, scores) VALUES (1, ?, 1, x'00', x'00', x'00', x'00')",
+    );
+    chunk.run(0);
+    expect(() => chunk.run(0)).toThrow(/UNIQUE|PRIMARY/);
+    v3.prepare('DELETE FROM jobs WHERE id = 7').run();
+    expect(v3.prepare('SELECT job_id FROM pose_runs').get()).toEqual({ job_id: null });
+    v3.prepare('DELETE FROM videos WHERE id = 1').run();
+    for (const table of ['pose_runs', 'pose_tracks', 'pose_chunks'])
+      expect(v3.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
+    v3.close();
+  });
 });

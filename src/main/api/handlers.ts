@@ -43,6 +43,11 @@ const handlers: Handlers = {
   'jobs.list': (ws) => jobsDb.listJobs(ws.db),
   'jobs.cancel': (ws, { jobId }) => ({ cancelled: ws.cancelJob(jobId) }),
   'jobs.clearFinished': (ws) => ({ removed: ws.clearFinishedJobs() }),
+  'models.list': (ws) => ws.listModels(),
+  'poses.detect': (ws, input) => ws.detectPoses(input),
+  'poses.runs': (ws, { videoId }) => ws.poseRuns(videoId),
+  'poses.tracks': (ws, { runId }) => ws.poseTracks(runId),
+  'poses.deleteRun': (ws, { runId }) => ({ deleted: ws.deletePoseRun(runId) }),
 };
 
 export async function handleRequest(

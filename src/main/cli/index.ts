@@ -2,13 +2,17 @@
  * Headless Kinema: the same services as the app, from a shell.
  * Run `kinema help` (or `node out/main/cli.js help`) for the commands.
  */
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Job } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
+import * as posesDb from '../db/poses';
+import { assertPoseFormat, poseExportPath, readPoses, writePoses } from '../formats/by-name';
+import type { DetectResult } from '../jobs/kinds/detect';
 import * as videosDb from '../db/videos';
 import { decodeJpegFrames, decodeRgbFrame } from '../media/decode';
 import { indexFrames, probeVideo, seekTimeForFrame } from '../media/probe';
@@ -31,6 +35,15 @@ Project commands (need --project FILE.kinema):
   export <clipId> [--out FILE.mp4] [--mode auto|copy|reencode]
                                 export a clip; waits for the job and prints the file
   jobs [--resume]               list jobs; --resume runs jobs a crash interrupted, and waits
+  models                        list the pose models that ship with Kinema
+  detect <videoId> [--model ID] [--in N --out N] [--export DIR --format F]
+                                detect 2D poses (default movenet-lightning, whole video); waits,
+                                prints frames with a pose and the speed; --export writes the run
+  poses --video ID              list the video's pose runs (detections and imports)
+  import-poses <file-or-dir> --video ID --format F
+                                store poses from a file as a run of the video (checked first)
+  export-poses <runId> --format F --out PATH
+                                write a run's poses; F: vpd, alphapose, coco, openpose, vp3d, csv
 
 File commands:
   probe <video>                 print what ffprobe and the frame index say, as JSON
@@ -101,6 +114,9 @@ async function main(): Promise<void> {
       fps: { type: 'string' },
       port: { type: 'string' },
       name: { type: 'string' },
+      model: { type: 'string' },
+      export: { type: 'string' },
+      format: { type: 'string' },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -224,6 +240,103 @@ async function main(): Promise<void> {
           console.log(
             `${j.id}\t${j.kind}\t${j.state}\t${j.phase}\t${j.title}${j.error ? `\t${j.error}` : ''}`,
           );
+      await ws.closeProject();
+      return;
+    }
+    case 'models': {
+      const ws = await openWorkstation(values.project);
+      const models = ws.listModels();
+      if (values.json) console.log(JSON.stringify(models, null, 2));
+      else for (const m of models) console.log(`${m.id}\t${m.task}\t${m.skeletonId}\t${m.description}`);
+      await ws.closeProject();
+      return;
+    }
+    case 'detect': {
+      const videoId = intArg(args[0], 'video id');
+      const format = values.export ? assertPoseFormat(values.format) : null;
+      if (values.export && !(existsSync(values.export) && statSync(values.export).isDirectory()))
+        fail(`--export must name an existing folder, got "${values.export}"`);
+      const ws = await openWorkstation(values.project);
+      const { jobId } = ws.detectPoses({
+        videoId,
+        model: values.model ?? 'movenet-lightning',
+        inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
+        outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
+      });
+      const [job] = await waitForJobs(ws, [jobId]);
+      if (job.state === 'done') {
+        const r = job.result as DetectResult;
+        const run = posesDb.getRun(ws.db, r.runId);
+        const p = job.params as { inFrame: number; outFrame: number };
+        let exported: string | undefined;
+        if (values.export && format) {
+          const set = posesDb.loadRunPoseSet(ws.db, r.runId);
+          exported = poseExportPath(resolve(values.export), format, set.video.name ?? `video${videoId}`);
+          writePoses(format, set, exported);
+        }
+        const summary = {
+          runId: r.runId,
+          frames: p.outFrame - p.inFrame,
+          posed: run.tracks[0]?.frameCount ?? 0,
+          fps: r.fps,
+          modelMs: r.modelMs,
+          exported,
+        };
+        console.log(
+          values.json
+            ? JSON.stringify(summary)
+            : `Run ${summary.runId}: ${summary.posed} of ${summary.frames} frames with a pose, ${r.fps.toFixed(1)} frames/s (model ${r.modelMs.toFixed(1)} ms/frame)${exported ? `; wrote ${exported}` : ''}`,
+        );
+      }
+      reportJobs([job]);
+      await ws.closeProject();
+      return;
+    }
+    case 'poses': {
+      const ws = await openWorkstation(values.project);
+      const runs = ws.poseRuns(intArg(values.video, 'video'));
+      if (values.json) console.log(JSON.stringify(runs, null, 2));
+      else
+        for (const r of runs)
+          console.log(
+            `${r.id}\t${r.source}\t${r.model}\t${r.createdAt}\t${r.tracks.map((t) => `track ${t.trackId}: ${t.frameCount} frames (${t.firstFrame}-${t.lastFrame})`).join(', ')}`,
+          );
+      await ws.closeProject();
+      return;
+    }
+    case 'import-poses': {
+      if (!args[0]) fail('usage: kinema import-poses <file-or-dir> --video ID --format F --project P');
+      const format = assertPoseFormat(values.format);
+      const videoId = intArg(values.video, 'video');
+      const ws = await openWorkstation(values.project);
+      const video = videosDb.getVideo(ws.db, videoId);
+      const path = resolve(args[0]);
+      if (!existsSync(path)) fail(`not found: ${path}`);
+      const set = readPoses(format, path, {
+        width: video.width,
+        height: video.height,
+        fps: video.fps,
+        frameCount: video.frameCount,
+        name: basename(video.fileName, extname(video.fileName)),
+      });
+      const runId = ws.importPoses(videoId, set, format, path);
+      const run = posesDb.getRun(ws.db, runId);
+      console.log(
+        values.json
+          ? JSON.stringify(run)
+          : `Imported run ${runId}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
+      );
+      await ws.closeProject();
+      return;
+    }
+    case 'export-poses': {
+      const runId = intArg(args[0], 'run id');
+      const format = assertPoseFormat(values.format);
+      if (!values.out) fail('--out PATH is required');
+      const ws = await openWorkstation(values.project);
+      const set = posesDb.loadRunPoseSet(ws.db, runId);
+      writePoses(format, set, resolve(values.out));
+      console.log(`Wrote run ${runId} as ${format} to ${resolve(values.out)}`);
       await ws.closeProject();
       return;
     }

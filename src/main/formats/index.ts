@@ -34,3 +34,4 @@ export {
 } from './pickle';
 export * from './videopose3d';
 export * from './vpd';
+export * from './by-name';

@@ -8,6 +8,8 @@
 import type { FrameIndex, ProbeResult } from '../media/probe';
 import type { FfmpegPaths } from '../media/ffmpeg';
 import type { JobKind, Video } from '../../shared/contract';
+import type { SkeletonId } from '../../shared/skeletons';
+import type { PoseChunk } from '../db/poses';
 
 export type CommitOp =
   | { op: 'insertVideo'; probe: ProbeResult; index: FrameIndex }
@@ -15,6 +17,17 @@ export type CommitOp =
   | { op: 'thumbnails'; videoId: number; firstIdx: number; items: { frame: number; jpeg: Uint8Array }[] }
   | { op: 'setProxy'; videoId: number; proxyPath: string }
   | { op: 'setStatus'; videoId: number; status: Video['status'] }
+  | {
+      op: 'createPoseRun';
+      videoId: number;
+      skeletonId: SkeletonId;
+      model: string;
+      params: Record<string, unknown>;
+      jobId: number;
+      /** Label of track 0, created with the run. */
+      trackLabel: string;
+    }
+  | ({ op: 'appendPoses'; videoId: number; runId: number; trackId: number } & PoseChunk)
   | { op: 'none' };
 
 export interface ProgressUpdate {

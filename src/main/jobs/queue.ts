@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Job, JobKind } from '../../shared/contract';
 import type { Db } from '../db/connection';
 import * as jobsDb from '../db/jobs';
+import * as posesDb from '../db/poses';
 import * as videosDb from '../db/videos';
 import { ffmpegPaths } from '../media/ffmpeg';
 import type { CommitOp, FromWorker, ToWorker } from './protocol';
@@ -18,8 +19,8 @@ export interface JobQueueOptions {
   /** How many jobs run at once (each may use ffmpeg's own threads too). */
   concurrency?: number;
   onJobUpdated(job: Job): void;
-  /** Called after a commit changed what the renderer shows (videos, thumbnails). */
-  onDataChanged(change: { videoId?: number }): void;
+  /** Called after a commit changed what the renderer shows: videos (and thumbnails) or poses. */
+  onDataChanged(change: { kind: 'videos' | 'poses'; videoId?: number }): void;
 }
 
 interface Running {
@@ -190,6 +191,7 @@ export class JobQueue {
   private applyCommit(jobId: number, commit: CommitOp, checkpoint: unknown): unknown {
     let value: unknown;
     let videoId: number | undefined;
+    let kind: 'videos' | 'poses' = 'videos';
     this.db.transaction(() => {
       switch (commit.op) {
         case 'insertVideo':
@@ -212,24 +214,55 @@ export class JobQueue {
           videosDb.setVideoStatus(this.db, commit.videoId, commit.status);
           videoId = commit.videoId;
           break;
+        case 'createPoseRun': {
+          const runId = posesDb.createRun(this.db, {
+            videoId: commit.videoId,
+            skeletonId: commit.skeletonId,
+            source: 'model',
+            model: commit.model,
+            params: commit.params,
+            jobId: commit.jobId,
+          });
+          posesDb.ensureTrack(this.db, runId, 0, commit.trackLabel);
+          value = runId;
+          (checkpoint as { runId: number }).runId = runId;
+          videoId = commit.videoId;
+          kind = 'poses';
+          break;
+        }
+        case 'appendPoses':
+          posesDb.appendPoseChunk(this.db, commit.runId, commit.trackId, commit);
+          videoId = commit.videoId;
+          kind = 'poses';
+          break;
         case 'none':
           break;
       }
       jobsDb.setJobCheckpoint(this.db, jobId, checkpoint);
     })();
-    if (videoId !== undefined) this.options.onDataChanged({ videoId });
+    if (videoId !== undefined) this.options.onDataChanged({ kind, videoId });
     return value;
   }
 
-  /** A cancelled or failed import leaves no half-imported video behind. */
+  /**
+   * A cancelled or failed import leaves no half-imported video behind, and a cancelled or failed
+   * detection no partial pose run.
+   */
   private cleanupAfterStop(job: Job): void {
+    if (job.kind === 'detect') {
+      const cp = jobsDb.jobCheckpoint<{ runId?: number }>(this.db, job.id);
+      const videoId = (job.params as { videoId?: number }).videoId;
+      if (cp?.runId && posesDb.deleteRun(this.db, cp.runId))
+        this.options.onDataChanged({ kind: 'poses', videoId });
+      return;
+    }
     if (job.kind !== 'import') return;
     const cp = jobsDb.jobCheckpoint<{ videoId?: number }>(this.db, job.id);
     if (!cp?.videoId) return;
     const video = videosDb.findVideo(this.db, cp.videoId);
     if (video && video.status === 'importing') {
       videosDb.deleteVideo(this.db, cp.videoId);
-      this.options.onDataChanged({ videoId: cp.videoId });
+      this.options.onDataChanged({ kind: 'videos', videoId: cp.videoId });
     }
   }
 

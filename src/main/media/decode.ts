@@ -126,6 +126,12 @@ function rgbFilter(width: number, height: number, fit: FitMode): string {
  */
 export async function* streamRgbFrames(req: RgbStreamRequest): AsyncGenerator<Buffer> {
   const frameBytes = req.width * req.height * 3;
+  const child = spawnFfmpeg(rgbStreamArgs(req), req.signal);
+  yield* readFrames(child, frameBytes, req.signal);
+}
+
+/** ffmpeg's arguments for a raw RGB24 stream of the request's range, size and fit. */
+export function rgbStreamArgs(req: RgbStreamRequest): string[] {
   const args = ['-v', 'error', '-nostdin', '-threads', String(req.threads ?? 0)];
   if ((req.decode ?? 'fast') === 'fast') args.push('-skip_loop_filter', 'all');
   if (req.seekS > 0) args.push('-ss', req.seekS.toFixed(6));
@@ -144,9 +150,14 @@ export async function* streamRgbFrames(req: RgbStreamRequest): AsyncGenerator<Bu
     'rawvideo',
     'pipe:1',
   );
-  const controller = new AbortController();
-  req.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const child = spawnFfmpeg(args, controller.signal);
+  return args;
+}
+
+async function* readFrames(
+  child: ReturnType<typeof spawnFfmpeg>,
+  frameBytes: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
@@ -166,10 +177,10 @@ export async function* streamRgbFrames(req: RgbStreamRequest): AsyncGenerator<Bu
       pendingBytes = joined.length;
     }
     const code = await exited;
-    if (req.signal?.aborted) throw abortError();
+    if (signal?.aborted) throw abortError();
     if (code !== 0) throw new KinemaError('DECODE_FAILED', `Decoding stopped: ${lastLines(stderr, 1)}`);
   } finally {
-    controller.abort();
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 

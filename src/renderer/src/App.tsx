@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ConfirmDialog } from './components/ConfirmDialog';
+import { DetectDialog } from './components/DetectDialog';
 import { ImportDialog } from './components/ImportDialog';
 import { JobsPanel } from './components/JobsPanel';
 import { Player } from './components/Player';
@@ -125,6 +126,7 @@ export function App() {
       )}
       <ImportDialog />
       <ProjectDialog />
+      <DetectDialog />
       <ConfirmDialog />
       <ShortcutsHelp />
       <Toasts />

@@ -3,6 +3,7 @@ import type { ShortcutId } from './shortcuts';
 import { ignore } from './api';
 import { useClips } from './store/clips';
 import { usePlayer } from './store/player';
+import { usePoses } from './store/poses';
 import { useToasts } from './store/toasts';
 import { useUi } from './store/ui';
 
@@ -67,6 +68,8 @@ export function runShortcut(id: ShortcutId): void {
       return;
     case 'clear-marks':
       return p.clearMarks();
+    case 'toggle-poses':
+      return usePoses.getState().setOverlay(!usePoses.getState().overlay);
     case 'help':
       return useUi.getState().setHelp(!useUi.getState().helpOpen);
   }

@@ -52,6 +52,12 @@ export const SHORTCUTS = [
   },
   { id: 'add-clip', keys: ['C'], label: 'Add clip', description: 'Create a clip from the in and out marks.' },
   { id: 'clear-marks', keys: ['Escape'], label: 'Clear marks', description: 'Remove the in and out marks.' },
+  {
+    id: 'toggle-poses',
+    keys: ['P'],
+    label: 'Pose overlay',
+    description: 'Show or hide the detected poses over the video.',
+  },
   { id: 'help', keys: ['?'], label: 'Shortcuts help', description: 'Show or hide this list of shortcuts.' },
 ] as const satisfies readonly Shortcut[];
 

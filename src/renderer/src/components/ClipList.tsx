@@ -10,8 +10,9 @@ import { useJobs } from '../store/jobs';
 import { usePlayer } from '../store/player';
 import { useProject } from '../store/project';
 import { useToasts } from '../store/toasts';
+import { useUi } from '../store/ui';
 import { useDraft } from '../useDraft';
-import { PlayIcon, TrashIcon } from './icons';
+import { PlayIcon, PoseIcon, TrashIcon } from './icons';
 
 const EXPORT_MODES: { value: ExportMode; label: string; title: string }[] = [
   { value: 'auto', label: 'Auto', title: 'Stream copy when the cut falls on keyframes, else re-encode' },
@@ -165,6 +166,19 @@ function ClipItem({ clip, video, selected }: { clip: Clip; video: Video; selecte
           onBlur={() => saveText('label', label, () => setLabel(clip.label))}
           onKeyDown={fieldKeys(() => setLabel(clip.label))}
         />
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="clip-detect-button"
+          title="Detect poses in this clip's frames"
+          aria-label="Detect poses in this clip"
+          onClick={() => {
+            useClips.getState().select(clip.id);
+            useUi.getState().openDetect({ videoId: clip.videoId, clipId: clip.id });
+          }}
+        >
+          <PoseIcon />
+        </button>
         <button
           type="button"
           className="icon-button"

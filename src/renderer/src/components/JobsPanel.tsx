@@ -16,6 +16,19 @@ function exportResult(job: Job): ExportResult | null {
   return r && typeof r === 'object' && typeof r.outPath === 'string' ? (r as ExportResult) : null;
 }
 
+interface DetectResult {
+  runId: number;
+  frames?: number;
+  posed?: number;
+  fps?: number;
+}
+
+/** Detections carry { runId, frames, posed, fps, modelMs }. */
+function detectResult(job: Job): DetectResult | null {
+  const r = job.result as Partial<DetectResult> | null | undefined;
+  return r && typeof r === 'object' && typeof r.runId === 'number' ? (r as DetectResult) : null;
+}
+
 function formatEta(seconds: number): string {
   if (seconds < 1) return 'almost done';
   if (seconds < 60) return `${Math.ceil(seconds)} s left`;
@@ -39,6 +52,7 @@ function JobRow({ job }: { job: Job }) {
   const fraction = job.total > 0 ? Math.min(1, Math.max(0, job.done / job.total)) : null;
   const eta = estimateEtaS(job, sample, performance.now());
   const result = job.kind === 'export' && job.state === 'done' ? exportResult(job) : null;
+  const detected = job.kind === 'detect' && job.state === 'done' ? detectResult(job) : null;
 
   return (
     <div
@@ -98,6 +112,18 @@ function JobRow({ job }: { job: Job }) {
           {job.error || job.message || 'Failed'}
         </div>
       )}
+      {detected && (
+        <div className="job-result detect" data-testid="job-result">
+          Run #{detected.runId}
+          {detected.posed !== undefined && detected.frames !== undefined && (
+            <span className="muted">
+              {' '}
+              · {detected.posed}/{detected.frames} frames with a pose
+              {detected.fps !== undefined && detected.fps > 0 ? ` · ${detected.fps.toFixed(1)} fps` : ''}
+            </span>
+          )}
+        </div>
+      )}
       {result && (
         <div className="job-result" data-testid="job-result" title={result.outPath}>
           {result.outPath}
@@ -142,7 +168,7 @@ export function JobsPanel() {
       </div>
       <div className="panel-scroll">
         {jobs.length === 0 && (
-          <div className="muted small empty">No jobs. Imports and exports show up here.</div>
+          <div className="muted small empty">No jobs. Imports, exports and pose detections show up here.</div>
         )}
         {jobs.map((job) => (
           <JobRow key={job.id} job={job} />

@@ -4,8 +4,10 @@ import { errorMessage, ignore } from '../api';
 import { addClipFromMarks } from '../commands';
 import type { CachedFrame, FrameRequest } from '../player/frameCache';
 import { FrameLoader } from '../player/frameLoader';
+import { drawPoses, type ImageRect } from '../player/poseOverlay';
 import { CloseIcon, FirstIcon, LastIcon, PauseIcon, PlayIcon, StepBackIcon, StepForwardIcon } from './icons';
 import { SPEEDS, usePlayer } from '../store/player';
+import { usePoses } from '../store/poses';
 import { useProject } from '../store/project';
 import { useToasts } from '../store/toasts';
 import { isPlayable, useSelectedVideo, useVideos } from '../store/videos';
@@ -19,18 +21,49 @@ function sizeFor(longestSidePx: number): number {
   return SIZE_BUCKETS.find((b) => b >= longestSidePx) ?? 8192;
 }
 
-function drawLetterboxed(canvas: HTMLCanvasElement, bitmap: ImageBitmap | null): void {
+/** Draws the frame centred and scaled to fit; returns where the image landed (null: nothing drawn). */
+function drawLetterboxed(canvas: HTMLCanvasElement, bitmap: ImageBitmap | null): ImageRect | null {
   const ctx = canvas.getContext('2d');
-  if (!ctx) return;
+  if (!ctx) return null;
   ctx.fillStyle = '#000';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  if (!bitmap || bitmap.width === 0 || bitmap.height === 0) return;
+  if (!bitmap || bitmap.width === 0 || bitmap.height === 0) return null;
   const scale = Math.min(canvas.width / bitmap.width, canvas.height / bitmap.height);
   const w = Math.round(bitmap.width * scale);
   const h = Math.round(bitmap.height * scale);
+  const x = Math.floor((canvas.width - w) / 2);
+  const y = Math.floor((canvas.height - h) / 2);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, Math.floor((canvas.width - w) / 2), Math.floor((canvas.height - h) / 2), w, h);
+  ctx.drawImage(bitmap, x, y, w, h);
+  return { x, y, w, h };
+}
+
+/**
+ * Draws the selected pose run's poses for `frame` over the image just drawn, in the same pass (so
+ * the skeleton always belongs to the frame on screen); records the keypoint count for tests.
+ */
+function drawPoseLayer(
+  canvas: HTMLCanvasElement,
+  rect: ImageRect | null,
+  videoId: number,
+  frame: number,
+): void {
+  const poses = usePoses.getState();
+  let drawn = 0;
+  const ctx = canvas.getContext('2d');
+  if (ctx && rect && poses.overlay && poses.data && poses.videoId === videoId) {
+    const video = useVideos.getState().videos.find((v) => v.id === videoId);
+    if (video) {
+      drawn = drawPoses(ctx, rect, video.width, video.height, poses.data, frame, {
+        threshold: poses.threshold,
+        showBoxes: poses.showBoxes,
+        isHidden: poses.isHidden,
+        dpr: window.devicePixelRatio || 1,
+      });
+    }
+  }
+  canvas.dataset.poseDrawn = String(drawn);
 }
 
 async function fetchFrame(request: FrameRequest): Promise<CachedFrame> {
@@ -57,7 +90,8 @@ export function Player() {
       fetchFrame,
       onShow(request, frame) {
         if (request.videoId !== usePlayer.getState().videoId) return;
-        drawLetterboxed(canvas, frame.bitmap);
+        const rect = drawLetterboxed(canvas, frame.bitmap);
+        drawPoseLayer(canvas, rect, request.videoId, request.frame);
         // End-to-end tests wait on these: the frame actually on screen, not the one asked for.
         canvas.dataset.videoId = String(request.videoId);
         canvas.dataset.frame = String(request.frame);
@@ -97,6 +131,7 @@ export function Player() {
       delete canvas.dataset.frame;
       delete canvas.dataset.videoId;
       delete canvas.dataset.source;
+      canvas.dataset.poseDrawn = '0';
       setSource(null);
     };
 
@@ -133,6 +168,19 @@ export function Player() {
       const ids = new Set(s.videos.map((v) => v.id));
       loader.retainVideos((id) => ids.has(id));
     });
+    const offPoses = usePoses.subscribe((s, prev) => {
+      if (
+        s.data !== prev.data ||
+        s.overlay !== prev.overlay ||
+        s.hidden !== prev.hidden ||
+        s.showBoxes !== prev.showBoxes ||
+        s.threshold !== prev.threshold ||
+        s.videoId !== prev.videoId
+      ) {
+        // Poses changed, not the frame: paint the shown frame again (from the cache, no fetch).
+        loader.redraw();
+      }
+    });
     const offProject = useProject.subscribe((s, prev) => {
       if (s.project?.path === prev.project?.path) return;
       loader.clear();
@@ -145,6 +193,7 @@ export function Player() {
       offPlayer();
       offVideos();
       offProject();
+      offPoses();
       loader.dispose();
     };
   }, []);
@@ -237,6 +286,26 @@ function MarksReadout() {
   );
 }
 
+function PoseToggle() {
+  const overlay = usePoses((s) => s.overlay);
+  const runCount = usePoses((s) => s.runs.length);
+  return (
+    <button
+      type="button"
+      className={`small-button toggle-button${overlay ? ' on' : ''}`}
+      data-testid="pose-overlay-toggle"
+      aria-pressed={overlay}
+      title={`${overlay ? 'Hide' : 'Show'} the pose overlay (P)${runCount === 0 ? ' · no poses for this video yet' : ''}`}
+      onClick={(e) => {
+        usePoses.getState().setOverlay(!overlay);
+        e.currentTarget.blur();
+      }}
+    >
+      Poses
+    </button>
+  );
+}
+
 function Transport({ disabled }: { disabled: boolean }) {
   const playing = usePlayer((s) => s.playing);
   const direction = usePlayer((s) => s.direction);
@@ -325,6 +394,7 @@ function Transport({ disabled }: { disabled: boolean }) {
       </div>
       <FrameCounter />
       <div className="transport-group">
+        <PoseToggle />
         <button
           type="button"
           className="small-button"

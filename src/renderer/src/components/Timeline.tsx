@@ -3,8 +3,10 @@ import type { Clip } from '../../../shared/contract';
 import { clampFrame, formatTimecode } from '../../../shared/timecode';
 import { call } from '../api';
 import { clipColor } from '../clipColors';
+import { trackColor, type DecodedTrack } from '../player/poseData';
 import { useClips } from '../store/clips';
 import { usePlayer } from '../store/player';
+import { usePoses } from '../store/poses';
 import { isPlayable, useSelectedVideo } from '../store/videos';
 
 interface Thumb {
@@ -153,6 +155,76 @@ function ClipBars({ clips, frameCount }: { clips: Clip[]; frameCount: number }) 
   );
 }
 
+/** One track's pose coverage as a thin bar: painted spans where it has poses, gaps left dark. */
+function CoverageBar({
+  track,
+  frameCount,
+  width,
+}: {
+  track: DecodedTrack;
+  frameCount: number;
+  width: number;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = ref.current;
+    if (!canvas) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(width * dpr));
+    const h = Math.max(1, Math.round(COVERAGE_BAR_PX * dpr));
+    if (canvas.width !== w) canvas.width = w;
+    if (canvas.height !== h) canvas.height = h;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, w, h);
+    ctx.fillStyle = trackColor(track.trackId);
+    const seg = track.segments;
+    for (let i = 0; i + 1 < seg.length; i += 2) {
+      const x0 = (seg[i] / frameCount) * w;
+      const x1 = ((seg[i + 1] + 1) / frameCount) * w;
+      // At least a pixel, so a lone frame in a long video still shows.
+      ctx.fillRect(Math.floor(x0), 0, Math.max(1, Math.round(x1 - x0)), h);
+    }
+  }, [track, frameCount, width]);
+  return (
+    <canvas
+      ref={ref}
+      className="timeline-pose-coverage"
+      data-testid="timeline-pose-coverage"
+      data-track-id={track.trackId}
+      data-frames={track.frames.length}
+      data-segments={track.segments.length / 2}
+      title={`Track #${track.trackId}: ${track.frames.length} frames with a pose`}
+    />
+  );
+}
+
+const COVERAGE_BAR_PX = 4;
+
+function PoseCoverage({
+  videoId,
+  frameCount,
+  width,
+}: {
+  videoId: number;
+  frameCount: number;
+  width: number;
+}) {
+  const data = usePoses((s) => (s.videoId === videoId ? s.data : null));
+  const runId = usePoses((s) => s.selectedRunId);
+  const hidden = usePoses((s) => s.hidden);
+  if (!data || data.runId !== runId) return null;
+  const tracks = data.tracks.filter((t) => !(`${data.runId}:${t.trackId}` in hidden));
+  if (tracks.length === 0) return null;
+  return (
+    <div className="timeline-poses" data-testid="timeline-poses">
+      {tracks.map((t) => (
+        <CoverageBar key={t.trackId} track={t} frameCount={frameCount} width={width} />
+      ))}
+    </div>
+  );
+}
+
 export function Timeline() {
   const video = useSelectedVideo();
   const frameCount = usePlayer((s) => s.frameCount);
@@ -242,6 +314,7 @@ export function Timeline() {
             {video.status === 'importing' ? 'Thumbnails are being made…' : 'No thumbnails'}
           </div>
         )}
+        {playable && <PoseCoverage videoId={video.id} frameCount={frameCount} width={width} />}
         {playable && <ClipBars clips={clips} frameCount={frameCount} />}
         {!playable && <div className="timeline-clips" />}
         {playable && <MarkedRange frameCount={frameCount} />}

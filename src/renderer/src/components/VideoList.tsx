@@ -10,6 +10,7 @@ import { isPlayable, useVideos } from '../store/videos';
 import { useUi } from '../store/ui';
 import { ClipList } from './ClipList';
 import { CloseIcon, FilmIcon } from './icons';
+import { PoseList } from './PoseList';
 
 /**
  * The import job of a video. The contract does not type job params, so this matches the usual
@@ -169,6 +170,7 @@ export function VideoList() {
           <div key={video.id} className="video-group">
             <VideoItem video={video} selected={video.id === selectedId} />
             {video.id === selectedId && <ClipList video={video} />}
+            {video.id === selectedId && <PoseList video={video} />}
           </div>
         ))}
       </div>

@@ -76,3 +76,16 @@ export const CloseIcon = () => (
     <path d="M3.4 2.3 8 6.9l4.6-4.6 1.1 1.1L9.1 8l4.6 4.6-1.1 1.1L8 9.1l-4.6 4.6-1.1-1.1L6.9 8 2.3 3.4z" />
   </Icon>
 );
+/** A stick figure: pose detection. */
+export const PoseIcon = () => (
+  <Icon>
+    <circle cx="8" cy="2.6" r="1.6" />
+    <path
+      d="M8 5v4.5M3.5 6.5 8 5.5l4.5 1M8 9.5l-2.5 4.5M8 9.5l2.5 4.5"
+      stroke="currentColor"
+      strokeWidth="1.5"
+      strokeLinecap="round"
+      fill="none"
+    />
+  </Icon>
+);

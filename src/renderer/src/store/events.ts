@@ -2,6 +2,7 @@
 import { ignore, on } from '../api';
 import { useClips } from './clips';
 import { useJobs } from './jobs';
+import { usePoses } from './poses';
 import { useProject } from './project';
 import { useVideos } from './videos';
 import { throttled } from './util';
@@ -17,9 +18,19 @@ export function subscribeToEvents(): () => void {
     on('clips.changed', ({ videoId }) => {
       if (useClips.getState().videoId === videoId) useClips.getState().refresh().catch(ignore);
     }),
+    on('poses.changed', ({ videoId }) => {
+      if (usePoses.getState().videoId === videoId) usePoses.getState().refresh().catch(ignore);
+    }),
     on('job.updated', (job) => {
       const previous = useJobs.getState().jobs.find((j) => j.id === job.id);
       useJobs.getState().upsert(job);
+      if (job.kind === 'detect') {
+        // A finished detection has written its run (poses.changed says so too; this covers a
+        // back end that only reports the job).
+        const finished = job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
+        if (finished && previous?.state !== job.state) usePoses.getState().refresh().catch(ignore);
+        return;
+      }
       if (job.kind !== 'import' || !useProject.getState().project) return;
       // A state or phase change is when the video row changes (probed, proxy ready, failed).
       if (!previous || previous.state !== job.state || previous.phase !== job.phase) {

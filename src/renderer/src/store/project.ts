@@ -3,6 +3,7 @@ import type { Project, RequestOutput } from '../../../shared/contract';
 import { call, errorMessage, ignore } from '../api';
 import { useClips } from './clips';
 import { useJobs } from './jobs';
+import { usePoses } from './poses';
 import { useVideos } from './videos';
 import { session } from './util';
 
@@ -54,6 +55,7 @@ export const useProject = create<ProjectState>()((set, get) => ({
     useVideos.getState().reset();
     useClips.getState().reset();
     useJobs.getState().reset();
+    usePoses.getState().reset();
     if (project) {
       useVideos.getState().refresh().catch(ignore);
       useJobs.getState().refresh().catch(ignore);

@@ -8,6 +8,12 @@ export interface ConfirmRequest {
   resolve(ok: boolean): void;
 }
 
+/** What the detect dialog was opened for: a video, optionally preset to a clip's range. */
+export interface DetectRequest {
+  videoId: number;
+  clipId?: number;
+}
+
 interface UiState {
   importOpen: boolean;
   /** Why the import dialog was opened for the user (e.g. a browser drop), shown at its top. */
@@ -15,6 +21,9 @@ interface UiState {
   projectDialog: 'open' | 'create' | null;
   helpOpen: boolean;
   confirm: ConfirmRequest | null;
+  detect: DetectRequest | null;
+  openDetect(request: DetectRequest): void;
+  closeDetect(): void;
   openImport(notice?: string): void;
   closeImport(): void;
   openProjectDialog(mode: 'open' | 'create' | null): void;
@@ -29,6 +38,13 @@ export const useUi = create<UiState>()((set, get) => ({
   projectDialog: null,
   helpOpen: false,
   confirm: null,
+  detect: null,
+  openDetect(request) {
+    set({ detect: request });
+  },
+  closeDetect() {
+    set({ detect: null });
+  },
   openImport(notice) {
     set({ importOpen: true, importNotice: notice ?? null });
   },
@@ -53,5 +69,5 @@ export const useUi = create<UiState>()((set, get) => ({
 }));
 
 export function isModalOpen(s: UiState): boolean {
-  return s.importOpen || s.projectDialog !== null || s.confirm !== null;
+  return s.importOpen || s.projectDialog !== null || s.confirm !== null || s.detect !== null;
 }

@@ -3,6 +3,7 @@ import type { Video } from '../../../shared/contract';
 import { call, ignore } from '../api';
 import { useClips } from './clips';
 import { usePlayer } from './player';
+import { usePoses } from './poses';
 import { useToasts } from './toasts';
 import { coalesced, session } from './util';
 
@@ -53,6 +54,7 @@ export const useVideos = create<VideosState>()((set, get) => {
       set({ selectedId: video?.id ?? null });
       usePlayer.getState().load(video);
       useClips.getState().load(video?.id ?? null);
+      usePoses.getState().load(video?.id ?? null);
     },
     async remove(videoId) {
       const video = get().videos.find((v) => v.id === videoId);
@@ -66,6 +68,7 @@ export const useVideos = create<VideosState>()((set, get) => {
       set({ videos: [], loaded: false, selectedId: null });
       usePlayer.getState().load(null);
       useClips.getState().load(null);
+      usePoses.getState().load(null);
     },
   };
 });

@@ -1,0 +1,237 @@
+import type { Job, PoseRun, Video } from '../../../shared/contract';
+import { ignore } from '../api';
+import { trackColor } from '../player/poseData';
+import { isActive, useJobs } from '../store/jobs';
+import { usePlayer } from '../store/player';
+import { usePoses } from '../store/poses';
+import { useUi } from '../store/ui';
+import { isPlayable } from '../store/videos';
+import { TrashIcon } from './icons';
+
+type TrackSummary = PoseRun['tracks'][number];
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The frame range a run covered: from its params when they say, else the whole video. */
+function runRange(run: PoseRun, video: Video): { inFrame: number; outFrame: number } {
+  const p = (run.params ?? {}) as Record<string, unknown>;
+  const inFrame = num(p.inFrame) ?? 0;
+  const outFrame = num(p.outFrame) ?? video.frameCount;
+  return outFrame > inFrame ? { inFrame, outFrame } : { inFrame: 0, outFrame: Math.max(1, video.frameCount) };
+}
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const sameDay = d.toDateString() === new Date().toDateString();
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return sameDay ? time : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+/** Detection jobs of this video still queued or running (job params are untyped: matched by videoId). */
+function activeDetections(jobs: Job[], videoId: number): Job[] {
+  return jobs.filter((j) => {
+    if (j.kind !== 'detect' || !isActive(j)) return false;
+    const p = j.params as Record<string, unknown> | null;
+    return !p || typeof p !== 'object' || p.videoId === undefined || p.videoId === videoId;
+  });
+}
+
+function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; video: Video }) {
+  const hidden = usePoses((s) => `${run.id}:${track.trackId}` in s.hidden);
+  const range = runRange(run, video);
+  const span = range.outFrame - range.inFrame;
+  const coverage = span > 0 ? Math.min(100, (100 * track.frameCount) / span) : 0;
+  const gaps = track.frameCount < track.lastFrame - track.firstFrame + 1;
+  return (
+    <div
+      className={`pose-track${hidden ? ' hidden' : ''}`}
+      data-testid="pose-track"
+      data-track-id={track.trackId}
+      data-frames={track.frameCount}
+      data-coverage={coverage.toFixed(1)}
+    >
+      <input
+        type="checkbox"
+        data-testid="pose-track-toggle"
+        aria-label={`Show track ${track.trackId}`}
+        title="Show this track on the player and the timeline"
+        checked={!hidden}
+        onChange={(e) => {
+          usePoses.getState().toggleTrack(track.trackId, e.target.checked);
+          e.currentTarget.blur();
+        }}
+      />
+      <span className="swatch" style={{ background: trackColor(track.trackId) }} />
+      <button
+        type="button"
+        className="link-button pose-track-id"
+        title={`Go to the track's first frame (${track.firstFrame})`}
+        onClick={() => {
+          usePlayer.getState().pause();
+          usePlayer.getState().seek(track.firstFrame);
+        }}
+      >
+        #{track.trackId}
+        {track.label && track.label !== String(track.trackId) ? ` ${track.label}` : ''}
+      </button>
+      <span className="spacer" />
+      <span
+        className="muted small pose-track-stats"
+        title={`Frames ${track.firstFrame}–${track.lastFrame}${gaps ? ', with gaps' : ''}; ${track.frameCount} of the run's ${span} frames have a pose`}
+      >
+        {track.frameCount} f · <span data-testid="pose-track-coverage">{Math.round(coverage)}%</span>
+      </span>
+    </div>
+  );
+}
+
+function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selected: boolean }) {
+  const dataLoading = usePoses((s) => selected && s.dataLoading);
+  const dataError = usePoses((s) => (selected ? s.dataError : null));
+
+  const remove = async () => {
+    const ok = await useUi.getState().askConfirm({
+      title: 'Delete pose run',
+      message: `Delete the poses found by ${run.model} (${run.tracks.length} track${run.tracks.length === 1 ? '' : 's'})? This cannot be undone.`,
+      confirmLabel: 'Delete',
+    });
+    if (ok) await usePoses.getState().deleteRun(run.id);
+  };
+
+  const range = runRange(run, video);
+  const whole = range.inFrame === 0 && range.outFrame >= video.frameCount;
+
+  return (
+    <div
+      className={`pose-run${selected ? ' selected' : ''}`}
+      data-testid="pose-run"
+      data-run-id={run.id}
+      data-selected={selected}
+    >
+      <div
+        className="pose-run-head"
+        role="button"
+        tabIndex={0}
+        title={selected ? 'Shown on the player' : 'Show this run on the player'}
+        onClick={() => usePoses.getState().selectRun(run.id)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') usePoses.getState().selectRun(run.id);
+        }}
+      >
+        <span className={`radio-dot${selected ? ' on' : ''}`} aria-hidden="true" />
+        <span
+          className="pose-run-model"
+          title={`${run.source === 'import' ? 'Imported' : 'Model'}: ${run.model}`}
+        >
+          {run.model}
+        </span>
+        <span className="muted small" title={run.createdAt}>
+          {formatDate(run.createdAt)}
+        </span>
+        <span className="spacer" />
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="pose-run-delete"
+          title="Delete this run"
+          aria-label="Delete pose run"
+          onClick={(e) => {
+            e.stopPropagation();
+            remove().catch(ignore);
+          }}
+        >
+          <TrashIcon />
+        </button>
+      </div>
+      <div className="muted small pose-run-meta">
+        {run.tracks.length} track{run.tracks.length === 1 ? '' : 's'} · {run.skeletonId} ·{' '}
+        {whole ? 'whole video' : `frames ${range.inFrame}–${range.outFrame - 1}`}
+        {dataLoading && ' · loading…'}
+      </div>
+      {dataError && <div className="inline-error small">{dataError}</div>}
+      {selected && run.tracks.length === 0 && <div className="muted small">No person was found.</div>}
+      {selected &&
+        run.tracks.map((track) => <TrackRow key={track.trackId} track={track} run={run} video={video} />)}
+    </div>
+  );
+}
+
+export function PoseList({ video }: { video: Video }) {
+  const posesVideoId = usePoses((s) => s.videoId);
+  const allRuns = usePoses((s) => s.runs);
+  const loaded = usePoses((s) => s.loaded);
+  const selectedRunId = usePoses((s) => s.selectedRunId);
+  const showBoxes = usePoses((s) => s.showBoxes);
+  const threshold = usePoses((s) => s.threshold);
+  const jobs = useJobs((s) => s.jobs);
+  const runs = posesVideoId === video.id ? allRuns : [];
+  const detecting = activeDetections(jobs, video.id);
+  const playable = isPlayable(video);
+
+  return (
+    <div className="pose-list" data-testid="pose-list" onClick={(e) => e.stopPropagation()}>
+      <div className="clip-list-header">
+        <span>Poses</span>
+        <span className="muted small">{runs.length || ''}</span>
+        <span className="spacer" />
+        <button
+          type="button"
+          className="small-button"
+          data-testid="detect-button"
+          disabled={!playable}
+          title="Find people and their poses with a model"
+          onClick={() => useUi.getState().openDetect({ videoId: video.id })}
+        >
+          Detect poses
+        </button>
+      </div>
+      {detecting.map((job) => (
+        <div key={job.id} className="status-hint importing pose-detecting" title={job.title}>
+          <span className="spinner" aria-hidden="true" />
+          {job.state === 'queued' ? 'Detection queued' : 'Detecting poses'}
+          {job.total > 0 ? ` ${Math.round((100 * job.done) / job.total)}%` : '…'}
+        </div>
+      ))}
+      {loaded && runs.length === 0 && detecting.length === 0 && (
+        <div className="muted small empty-clips">
+          No poses yet. Detect poses to draw skeletons on the player.
+        </div>
+      )}
+      {runs.length > 0 && (
+        <div className="pose-options small">
+          <label className="check" title="Draw each person's bounding box">
+            <input
+              type="checkbox"
+              data-testid="pose-boxes-toggle"
+              checked={showBoxes}
+              onChange={(e) => {
+                usePoses.getState().setShowBoxes(e.target.checked);
+                e.currentTarget.blur();
+              }}
+            />
+            Boxes
+          </label>
+          <label className="check pose-threshold" title="Keypoints scoring below this are drawn hollow">
+            Min score
+            <input
+              type="range"
+              min={0}
+              max={0.9}
+              step={0.05}
+              value={threshold}
+              onChange={(e) => usePoses.getState().setThreshold(Number(e.target.value))}
+              onPointerUp={(e) => e.currentTarget.blur()}
+            />
+            <span className="mono">{threshold.toFixed(2)}</span>
+          </label>
+        </div>
+      )}
+      {runs.map((run) => (
+        <RunItem key={run.id} run={run} video={video} selected={run.id === selectedRunId} />
+      ))}
+    </div>
+  );
+}
