@@ -1,12 +1,17 @@
 /**
  * The models Kinema ships: native-models/manifest.json read into a registry, so the API, the CLI
- * and the detect job agree on what a model id means and where its file is.
+ * and the detect job agree on what a model id means and where its file is. User models ("bring
+ * your own", byo/) join them: descriptors in `<models dir>/user/*.json` and those registered with
+ * `registerByoModel`; their entries carry `descriptorPath` and a task `pose2d-topdown-*`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelInfo } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import { nativeModelsDir } from '../paths';
+import { scanByoModels } from './byo/registry';
+
+export { registerByoModel } from './byo/registry';
 
 interface ManifestModel {
   id: string;
@@ -22,6 +27,13 @@ export interface ModelEntry extends ModelInfo {
   path: string;
   inputName: string;
   outputName: string;
+  /** User models only: the descriptor to open with `loadByoModel` (byo/model.ts). */
+  descriptorPath?: string;
+}
+
+/** Whether an entry is a user's top-down model (run it with loadByoModel, not as MoveNet). */
+export function isByoModel(m: ModelEntry): boolean {
+  return m.descriptorPath !== undefined;
 }
 
 /** Skeleton of a model's keypoints, from its task and keypoint count. */
@@ -42,7 +54,7 @@ export function listModels(dir = nativeModelsDir()): ModelEntry[] {
       `Cannot read the model manifest ${join(dir, 'manifest.json')}: ${(err as Error).message}`,
     );
   }
-  return manifest.models.map((m) => ({
+  const native: ModelEntry[] = manifest.models.map((m) => ({
     id: m.id,
     task: m.task,
     description: m.description,
@@ -52,16 +64,42 @@ export function listModels(dir = nativeModelsDir()): ModelEntry[] {
     inputName: m.input.name,
     outputName: m.output.name,
   }));
+  const user = scanByoModels(dir, new Set(native.map((m) => m.id))).models.map((d): ModelEntry => ({
+    id: d.id,
+    task: `pose2d-topdown-${d.kind}`,
+    description: `${d.name} (user model, ${d.input.width}×${d.input.height})`,
+    skeletonId: d.skeletonId,
+    // The larger side: these inputs are not square (e.g. 192×256); the exact size is in the description.
+    inputSize: Math.max(d.input.width, d.input.height),
+    path: d.modelPath,
+    inputName: d.input.name ?? '',
+    outputName: (d.kind === 'heatmap' ? d.output.heatmaps : d.output.simccX) ?? '',
+    descriptorPath: d.descriptorPath,
+  }));
+  return [...native, ...user];
 }
 
-/** The model with this id, or a KinemaError that lists the known ones. */
-export function getModel(id: string, dir = nativeModelsDir()): ModelEntry {
+/**
+ * The model with this id, or a KinemaError that lists the known ones. User models are refused
+ * unless `userModels` is set: the detect job runs entries as MoveNet, and a user model needs
+ * `loadByoModel` and a person box instead (not wired into detection yet).
+ */
+export function getModel(
+  id: string,
+  dir = nativeModelsDir(),
+  options: { userModels?: boolean } = {},
+): ModelEntry {
   const models = listModels(dir);
   const model = models.find((m) => m.id === id);
   if (!model)
     throw new KinemaError(
       'UNKNOWN_MODEL',
       `Unknown model "${id}". Available: ${models.map((m) => m.id).join(', ') || 'none'}.`,
+    );
+  if (isByoModel(model) && !options.userModels)
+    throw new KinemaError(
+      'MODEL_NOT_SUPPORTED',
+      `Model "${id}" is a user top-down model (${model.task}); pose detection does not run user models yet.`,
     );
   return model;
 }

@@ -523,6 +523,29 @@ function argHandler(ctx: ConvertContext, node: TfNode, inputs: Value[], out: str
   return [{ dtype: to }];
 }
 
+// TopKV2: ONNX TopK on the last axis, largest first, always sorted (with TF's sorted=false any
+// order is allowed, so sorted is a valid one). Ties: both take the lower index first.
+handlers.set('TopKV2', (ctx, node, inputs, out) => {
+  // ONNX wants K as a 1-D int64 tensor; TF's k is a scalar.
+  const k = inputs[1].constant
+    ? ctx.i64(ctx.constInts(node, inputs, 1, 'k'), `${node.name}/k`)
+    : ctx.g.node1(
+        'Reshape',
+        [ctx.int64(node, inputs[1], `${node.name}/k`), ctx.i64([1], `${node.name}/k1`)],
+        node.name,
+      );
+  const indices = ctx.g.unique(`${node.name}/indices`);
+  ctx.g.node(
+    'TopK',
+    [ctx.ref(inputs[0], node.name), k],
+    node.name,
+    [attr.int('axis', -1), attr.int('largest', 1), attr.int('sorted', 1)],
+    [out[0], indices],
+  );
+  ctx.g.node('Cast', [indices], node.name, [attr.int('to', ONNX_DTYPE.int32)], [out[1]]);
+  return [{ dtype: inputs[0].dtype }, { dtype: 'int32' }];
+});
+
 handlers.set('Softmax', (ctx, node, inputs, out) => {
   ctx.g.node('Softmax', [ctx.ref(inputs[0], node.name)], node.name, [attr.int('axis', -1)], out);
   return [{ dtype: inputs[0].dtype }];
@@ -772,6 +795,7 @@ handlers.set('IdentityN', (ctx, node, inputs, out) => {
 /** Number of outputs a TF node of this op produces (for naming `node:k`). */
 export function outputCount(node: TfNode): number {
   if (node.op === 'Unpack') return attrInt(node, 'num');
+  if (node.op === 'TopKV2') return 2;
   if (node.op === 'IdentityN') return (node.input ?? []).filter((s) => !s.startsWith('^')).length;
   return 1;
 }
