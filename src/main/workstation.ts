@@ -10,6 +10,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { EventName, EventPayload, Project, RequestOutput } from '../shared/contract';
 import type { PoseSet } from '../shared/pose';
 import { getSkeleton } from '../shared/skeletons';
+import { smoothPoseSet, type SmoothRequest } from '../shared/tracking/smooth-set';
 import { KinemaError } from '../shared/contract';
 import * as clipsDb from './db/clips';
 import { openDatabase, type Db } from './db/connection';
@@ -327,7 +328,13 @@ export class Workstation {
    * default), after checking the video is ready and on disk, the model exists and the range is
    * inside the video and not empty.
    */
-  detectPoses(input: { videoId: number; model: string; inFrame?: number; outFrame?: number }): {
+  detectPoses(input: {
+    videoId: number;
+    model: string;
+    inFrame?: number;
+    outFrame?: number;
+    people?: 'single' | 'multi';
+  }): {
     jobId: number;
   } {
     const info = videosDb.getVideoMedia(this.db, input.videoId);
@@ -364,6 +371,7 @@ export class Workstation {
       height: video.height,
       seekS: seekTimeForFrame(info.frameTimes, inFrame),
       fps: video.fps,
+      ...(input.people === 'multi' ? { people: 'multi' as const } : {}),
     };
     const job = this.queue.enqueue('detect', `Detect poses in ${video.fileName}`, params);
     return { jobId: job.id };
@@ -403,6 +411,36 @@ export class Workstation {
     const deleted = posesDb.deleteRun(this.db, runId);
     this.emit('poses.changed', { videoId: run.videoId });
     return deleted;
+  }
+
+  /**
+   * Smooths every track of a run into a NEW run (source 'filter', model = the filter name,
+   * params {fromRunId, filter, cutoffHz, beta, window}); the source run is left unchanged.
+   * Parameters are checked (e.g. a Butterworth cutoff at or above fps / 2) before anything is
+   * written. See src/shared/tracking/smooth-set.ts for the defaults.
+   */
+  smoothPoseRun(input: { runId: number } & SmoothRequest): RequestOutput<'poses.smooth'> {
+    const { runId, ...request } = input;
+    const source = posesDb.getRun(this.db, runId);
+    const job = this.activeDetectJobs().find(
+      (j) => jobsDb.jobCheckpoint<{ runId?: number }>(this.db, j.id)?.runId === runId,
+    );
+    if (job)
+      throw new KinemaError(
+        'BUSY',
+        `Run ${runId} is still being detected. Wait for job ${job.id} to finish.`,
+      );
+    if (source.tracks.every((t) => t.frameCount === 0))
+      throw new KinemaError('NO_POSES', `Run ${runId} holds no poses to smooth.`);
+    const { set, params } = smoothPoseSet(posesDb.loadRunPoseSet(this.db, runId), request);
+    const newId = posesDb.storePoseSet(this.db, source.videoId, set, {
+      source: 'filter',
+      model: params.filter,
+      params: { fromRunId: runId, ...params },
+      labels: new Map(source.tracks.map((t) => [t.trackId, t.label])),
+    });
+    this.emit('poses.changed', { videoId: source.videoId });
+    return posesDb.getRun(this.db, newId);
   }
 
   /**

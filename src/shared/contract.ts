@@ -137,8 +137,9 @@ export const poseRunSchema = z.object({
   id,
   videoId: id,
   skeletonId: z.string(),
-  source: z.enum(['model', 'import']),
-  /** Model id (source 'model') or file format (source 'import'). */
+  /** 'filter': smoothed from another run (params.fromRunId), which is kept unchanged. */
+  source: z.enum(['model', 'import', 'filter']),
+  /** Model id (source 'model'), file format (source 'import') or filter name (source 'filter'). */
   model: z.string(),
   params: z.unknown(),
   createdAt: z.string(),
@@ -252,9 +253,27 @@ export const requests = {
         /** Half-open frame range [inFrame, outFrame); the whole video when absent. */
         inFrame: frameIndex.optional(),
         outFrame: frameIndex.optional(),
+        /** 'single' follows one athlete; 'multi' finds every person and tracks each (default 'single'). */
+        people: z.enum(['single', 'multi']).optional(),
       })
       .strict(),
     output: z.object({ jobId: id }),
+  },
+  'poses.smooth': {
+    input: z
+      .object({
+        runId: id,
+        filter: z.enum(['one-euro', 'butterworth', 'median']),
+        /** One-Euro: min cutoff (Hz); Butterworth: cutoff (Hz); median: unused. */
+        cutoffHz: z.number().positive().max(1000).optional(),
+        /** One-Euro speed coefficient. */
+        beta: z.number().min(0).max(100).optional(),
+        /** Median window in frames (odd). */
+        window: z.number().int().min(3).max(301).optional(),
+      })
+      .strict(),
+    /** The new run, holding smoothed copies of every track; the source run is unchanged. */
+    output: poseRunSchema,
   },
   'poses.runs': { input: z.object({ videoId: id }).strict(), output: z.array(poseRunSchema) },
   'poses.tracks': {

@@ -91,6 +91,12 @@ describe('pose detection and overlay in web mode', () => {
     const select = page.getByTestId('detect-model-select');
     await expect.poll(() => select.locator('option').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(() => select.inputValue()).not.toBe('');
+    // One athlete unless asked for everyone.
+    const people = page.getByTestId('detect-people-select');
+    expect(await people.inputValue()).toBe('single');
+    expect(
+      await people.locator('option').evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value)),
+    ).toEqual(['single', 'multi']);
     await page.getByTestId('detect-dialog').screenshot({ path: join(shots, 'detect-dialog.png') });
     await page.getByTestId('detect-submit').click();
     await page.getByTestId('detect-dialog').waitFor({ state: 'detached' });
@@ -190,6 +196,68 @@ describe('pose detection and overlay in web mode', () => {
     await page.getByTestId('pose-boxes-toggle').check();
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(shots, 'poses-clip.png') });
+    expect(pageErrors).toEqual([]);
+  });
+  it('smooths a run into a new, selected run that still draws; bad values come as toasts', async () => {
+    await expect.poll(() => page.getByTestId('pose-run').count()).toBe(1);
+    const source = page.getByTestId('pose-run').first();
+    const sourceId = await source.getAttribute('data-run-id');
+    await source.getByTestId('pose-run-smooth').click();
+    await source.getByTestId('smooth-form').waitFor();
+    await source.getByTestId('smooth-filter-select').selectOption('butterworth');
+    // 25 fps: a 20 Hz cutoff is above half the frame rate and refused, nothing is written.
+    await source.getByTestId('smooth-param').fill('20');
+    await source.getByTestId('smooth-submit').click();
+    await expect
+      .poll(() => page.getByTestId('toast-error').last().innerText(), { timeout: 10_000 })
+      .toMatch(/below half the frame rate/);
+    expect(await page.getByTestId('pose-run').count()).toBe(1);
+
+    await source.getByTestId('smooth-param').fill('6');
+    await source.getByTestId('smooth-submit').click();
+    await expect.poll(() => page.getByTestId('pose-run').count()).toBe(2);
+    const smoothed = page.locator(`[data-testid="pose-run"][data-selected="true"]`);
+    await expect.poll(() => smoothed.getAttribute('data-run-id')).not.toBe(sourceId);
+    expect(await smoothed.getByTestId('pose-run-name').innerText()).toBe(`butterworth of #${sourceId}`);
+    expect(await smoothed.getByTestId('pose-run-source').innerText()).toContain(
+      `smoothed from #${sourceId} (6 Hz)`,
+    );
+    await expect.poll(poseDrawn, { timeout: 15_000 }).toBeGreaterThan(10);
+    // The source run is kept.
+    const kept = page.locator(`[data-testid="pose-run"][data-run-id="${sourceId}"]`);
+    expect(await kept.count()).toBe(1);
+    expect(
+      Number(await smoothed.getByTestId('pose-track').first().getAttribute('data-frames')),
+    ).toBeGreaterThan(25);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(shots, 'poses-smoothed.png') });
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('multi-person detection from the dialog', () => {
+  it('detects everyone: a new run with a track per person, drawn over the frame', async () => {
+    const doneJobs = () =>
+      page.locator('[data-testid="job-row"][data-kind="detect"][data-state="done"]').count();
+    const jobsBefore = await doneJobs();
+    const runsBefore = await page.getByTestId('pose-run').count();
+    await page.getByTestId('detect-button').click();
+    await page.getByTestId('detect-dialog').waitFor();
+    await expect.poll(() => page.getByTestId('detect-model-select').inputValue()).not.toBe('');
+    await page.getByTestId('detect-people-select').selectOption('multi');
+    await page.getByTestId('detect-submit').click();
+    await page.getByTestId('detect-dialog').waitFor({ state: 'detached' });
+    await expect.poll(doneJobs, { timeout: 180_000 }).toBe(jobsBefore + 1);
+    await expect.poll(() => page.getByTestId('pose-run').count()).toBe(runsBefore + 1);
+    const newest = page.locator('[data-testid="pose-run"][data-selected="true"]');
+    // The video shows one person: one confirmed track covering most of it.
+    await expect.poll(() => newest.getByTestId('pose-track').count()).toBe(1);
+    expect(
+      Number(await newest.getByTestId('pose-track').first().getAttribute('data-frames')),
+    ).toBeGreaterThan(40);
+    await page.getByTestId('player-canvas').click();
+    await page.keyboard.press('End');
+    await expect.poll(poseDrawn, { timeout: 15_000 }).toBeGreaterThan(10);
     expect(pageErrors).toEqual([]);
   });
 });

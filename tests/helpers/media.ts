@@ -231,3 +231,68 @@ export function makePersonVideo(
   ]);
   return { path, region: (t: number) => ({ x: x + speed * t, y, size }) };
 }
+
+/**
+ * Two people for multi-person detection: two copies of makePersonVideo's woman (`size` px
+ * square), A starting at `xA` moving right and B starting at `xB` moving left, both at `speed`
+ * px/s, so they cross when they meet (B is drawn on top). `regions(t)` gives [A, B].
+ */
+export function makeTwoPersonVideo(
+  path: string,
+  spec: {
+    width?: number;
+    height?: number;
+    fps?: number;
+    seconds?: number;
+    size?: number;
+    xA?: number;
+    xB?: number;
+    y?: number;
+    speed?: number;
+  } = {},
+): { path: string; regions: (t: number) => [PersonRegion, PersonRegion] } {
+  const {
+    width = 640,
+    height = 360,
+    fps = 25,
+    seconds = 4,
+    size = 200,
+    xA = 20,
+    xB = 420,
+    y = 80,
+    speed = 100,
+  } = spec;
+  const samples = join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'assets', 'samples.jpg');
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x808080:size=${width}x${height}:rate=${fps}`,
+    '-loop',
+    '1',
+    '-framerate',
+    String(fps),
+    '-i',
+    samples,
+    '-filter_complex',
+    `[1:v]crop=156:156:4:0,scale=${size}:${size},split[a][b];` +
+      `[0:v][a]overlay=x='${xA}+${speed}*t':y=${y}:shortest=1[ab];` +
+      `[ab][b]overlay=x='${xB}-${speed}*t':y=${y}:shortest=1`,
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
+  return {
+    path,
+    regions: (t: number) => [
+      { x: xA + speed * t, y, size },
+      { x: xB - speed * t, y, size },
+    ],
+  };
+}

@@ -48,6 +48,7 @@ const handlers: Handlers = {
   'poses.runs': (ws, { videoId }) => ws.poseRuns(videoId),
   'poses.tracks': (ws, { runId }) => ws.poseTracks(runId),
   'poses.deleteRun': (ws, { runId }) => ({ deleted: ws.deletePoseRun(runId) }),
+  'poses.smooth': (ws, input) => ws.smoothPoseRun(input),
 };
 
 export async function handleRequest(

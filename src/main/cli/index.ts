@@ -36,12 +36,16 @@ Project commands (need --project FILE.kinema):
                                 export a clip; waits for the job and prints the file
   jobs [--resume]               list jobs; --resume runs jobs a crash interrupted, and waits
   models                        list the pose models that ship with Kinema
-  detect <videoId> [--model ID] [--in N --out N] [--export DIR --format F]
+  detect <videoId> [--model ID] [--in N --out N] [--people single|multi] [--export DIR --format F]
                                 detect 2D poses (default movenet-lightning, whole video); waits,
-                                prints frames with a pose and the speed; --export writes the run
+                                prints frames with a pose and the speed; --export writes the run;
+                                --people multi finds and tracks everyone (one track each)
   poses --video ID              list the video's pose runs (detections and imports)
   import-poses <file-or-dir> --video ID --format F
                                 store poses from a file as a run of the video (checked first)
+  smooth <runId> --filter one-euro|butterworth|median [--cutoff HZ] [--beta B] [--window N]
+                                smooth a run's tracks into a new run (the source run is kept);
+                                defaults: one-euro 1 Hz / beta 0.05, butterworth 6 Hz, median 5
   export-poses <runId> --format F --out PATH
                                 write a run's poses; F: vpd, alphapose, coco, openpose, vp3d, csv
 
@@ -115,8 +119,13 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       name: { type: 'string' },
       model: { type: 'string' },
+      people: { type: 'string' },
       export: { type: 'string' },
       format: { type: 'string' },
+      filter: { type: 'string' },
+      cutoff: { type: 'string' },
+      beta: { type: 'string' },
+      window: { type: 'string' },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -254,6 +263,9 @@ async function main(): Promise<void> {
     case 'detect': {
       const videoId = intArg(args[0], 'video id');
       const format = values.export ? assertPoseFormat(values.format) : null;
+      const people = values.people ?? 'single';
+      if (people !== 'single' && people !== 'multi')
+        fail(`--people must be single or multi, got "${values.people}"`);
       if (values.export && !(existsSync(values.export) && statSync(values.export).isDirectory()))
         fail(`--export must name an existing folder, got "${values.export}"`);
       const ws = await openWorkstation(values.project);
@@ -262,6 +274,7 @@ async function main(): Promise<void> {
         model: values.model ?? 'movenet-lightning',
         inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
         outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
+        ...(people === 'multi' ? { people } : {}),
       });
       const [job] = await waitForJobs(ws, [jobId]);
       if (job.state === 'done') {
@@ -281,11 +294,14 @@ async function main(): Promise<void> {
           fps: r.fps,
           modelMs: r.modelMs,
           exported,
+          ...(people === 'multi'
+            ? { tracks: run.tracks.map((t) => ({ trackId: t.trackId, frameCount: t.frameCount })) }
+            : {}),
         };
         console.log(
           values.json
             ? JSON.stringify(summary)
-            : `Run ${summary.runId}: ${summary.posed} of ${summary.frames} frames with a pose, ${r.fps.toFixed(1)} frames/s (model ${r.modelMs.toFixed(1)} ms/frame)${exported ? `; wrote ${exported}` : ''}`,
+            : `Run ${summary.runId}: ${summary.posed} of ${summary.frames} frames with a pose, ${r.fps.toFixed(1)} frames/s (model ${r.modelMs.toFixed(1)} ms/frame)${summary.tracks ? `; ${summary.tracks.length} tracks (${summary.tracks.map((t) => `${t.trackId}: ${t.frameCount} frames`).join(', ')})` : ''}${exported ? `; wrote ${exported}` : ''}`,
         );
       }
       reportJobs([job]);
@@ -325,6 +341,33 @@ async function main(): Promise<void> {
         values.json
           ? JSON.stringify(run)
           : `Imported run ${runId}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
+      );
+      await ws.closeProject();
+      return;
+    }
+    case 'smooth': {
+      const runId = intArg(args[0], 'run id');
+      const filter = values.filter;
+      if (filter !== 'one-euro' && filter !== 'butterworth' && filter !== 'median')
+        fail('--filter must be one-euro, butterworth or median');
+      const num = (v: string | undefined, name: string) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
+        return n;
+      };
+      const ws = await openWorkstation(values.project);
+      const run = ws.smoothPoseRun({
+        runId,
+        filter,
+        cutoffHz: num(values.cutoff, 'cutoff'),
+        beta: num(values.beta, 'beta'),
+        window: values.window === undefined ? undefined : intArg(values.window, 'window'),
+      });
+      console.log(
+        values.json
+          ? JSON.stringify(run)
+          : `Smoothed run ${runId} with ${filter} into run ${run.id}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
       );
       await ws.closeProject();
       return;

@@ -19,8 +19,8 @@ export const POSE_CHUNK_FRAMES = 1024;
 export interface NewPoseRun {
   videoId: number;
   skeletonId: SkeletonId;
-  source: 'model' | 'import';
-  /** Model id, or the file format of an import. */
+  source: 'model' | 'import' | 'filter';
+  /** Model id, the file format of an import, or the filter name of a smoothed run. */
   model: string;
   params?: Record<string, unknown>;
   jobId?: number | null;
@@ -38,7 +38,7 @@ interface RunRow {
   id: number;
   video_id: number;
   skeleton_id: string;
-  source: 'model' | 'import';
+  source: 'model' | 'import' | 'filter';
   model: string;
   params: string;
   created_at: string;
@@ -263,7 +263,10 @@ export function storePoseSet(
   db: Db,
   videoId: number,
   set: PoseSet,
-  run: Omit<NewPoseRun, 'videoId' | 'skeletonId'>,
+  run: Omit<NewPoseRun, 'videoId' | 'skeletonId'> & {
+    /** Track labels by track id (default ''). */
+    labels?: ReadonlyMap<number, string>;
+  },
 ): number {
   const skeletons = new Set(set.tracks.map((t) => t.skeletonId));
   if (skeletons.size > 1)
@@ -272,10 +275,11 @@ export function storePoseSet(
       `A run holds one skeleton, but the tracks use ${[...skeletons].join(', ')}.`,
     );
   const skeletonId = set.tracks[0]?.skeletonId ?? 'coco17';
+  const { labels, ...fields } = run;
   return db.transaction(() => {
-    const runId = createRun(db, { ...run, videoId, skeletonId });
+    const runId = createRun(db, { ...fields, videoId, skeletonId });
     for (const t of set.tracks) {
-      ensureTrack(db, runId, t.trackId);
+      ensureTrack(db, runId, t.trackId, labels?.get(t.trackId) ?? '');
       appendPoseChunk(db, runId, t.trackId, t);
     }
     return runId;

@@ -114,3 +114,21 @@ export function modelInfos(): ModelInfo[] {
     inputSize,
   }));
 }
+
+/** The ONNX file of a person detector listed under the manifest's `detectors` key. */
+export function getDetectorPath(id = 'centernet', dir = nativeModelsDir()): string {
+  let detectors: { id: string; file: string }[] = [];
+  try {
+    detectors =
+      (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { detectors?: typeof detectors })
+        .detectors ?? [];
+  } catch (err) {
+    throw new KinemaError(
+      'NO_MODELS',
+      `Cannot read the model manifest ${join(dir, 'manifest.json')}: ${(err as Error).message}`,
+    );
+  }
+  const d = detectors.find((x) => x.id === id);
+  if (!d) throw new KinemaError('MODEL_MISSING', `The person detector "${id}" is not in the model manifest.`);
+  return join(dir, d.file);
+}

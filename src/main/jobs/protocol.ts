@@ -28,6 +28,13 @@ export type CommitOp =
       trackLabel: string;
     }
   | ({ op: 'appendPoses'; videoId: number; runId: number; trackId: number } & PoseChunk)
+  /** Frames of several tracks (created with `label` when new), in one transaction. */
+  | {
+      op: 'appendPoseTracks';
+      videoId: number;
+      runId: number;
+      tracks: ({ trackId: number; label: string } & PoseChunk)[];
+    }
   | { op: 'none' };
 
 export interface ProgressUpdate {

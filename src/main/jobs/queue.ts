@@ -235,6 +235,14 @@ export class JobQueue {
           videoId = commit.videoId;
           kind = 'poses';
           break;
+        case 'appendPoseTracks':
+          for (const t of commit.tracks) {
+            posesDb.ensureTrack(this.db, commit.runId, t.trackId, t.label);
+            posesDb.appendPoseChunk(this.db, commit.runId, t.trackId, t);
+          }
+          videoId = commit.videoId;
+          kind = 'poses';
+          break;
         case 'none':
           break;
       }

@@ -13,7 +13,7 @@ export const migration0003: Migration = {
       id INTEGER PRIMARY KEY,
       video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
       skeleton_id TEXT NOT NULL,
-      source TEXT NOT NULL CHECK (source IN ('model', 'import')),
+      source TEXT NOT NULL CHECK (source IN ('model', 'import', 'filter')),
       model TEXT NOT NULL,
       params TEXT NOT NULL DEFAULT '{}',
       job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,

@@ -17,6 +17,7 @@ import { streamRgbFramesThreaded } from '../../media/decode-thread';
 import { abortError } from '../../media/ffmpeg';
 import { indexFrames, probeVideo, seekTimeForFrame } from '../../media/probe';
 import type { JobRunner } from '../protocol';
+import { detectMulti } from './detect-multi';
 
 export interface DetectParams {
   videoId: number;
@@ -35,21 +36,25 @@ export interface DetectParams {
   threads?: number;
   /** Long side of the decoded frames the crops are taken from (default DECODE_MAX_SIZE). */
   decodeSize?: number;
+  /** 'single' (default): one athlete, track 0; 'multi': everyone, tracked (detect-multi.ts). */
+  people?: 'single' | 'multi';
 }
 
 export interface DetectCheckpoint {
   runId: number;
   /** The next frame to process. */
   nextFrame: number;
-  /** Frames with a pose committed so far. */
+  /** Frames with a pose committed so far (multi: poses, summed over the tracks). */
   posed: number;
+  /** Multi only: the id the next confirmed track gets. */
+  nextTrackId?: number;
 }
 
 export interface DetectResult {
   runId: number;
   /** Frames processed in this attempt and in all attempts. */
   frames: number;
-  /** Frames with a pose (mean keypoint score ≥ MIN_POSE_SCORE), over the whole run. */
+  /** Frames with a pose (mean keypoint score ≥ MIN_POSE_SCORE), over the whole run (multi: poses over all tracks). */
   posed: number;
   /** Frames per second achieved in this attempt, decode to stored track. */
   fps: number;
@@ -59,6 +64,10 @@ export interface DetectResult {
   cropMs: number;
   /** Inferences run (a frame whose crop found no one is tried again on the whole frame). */
   inferences: number;
+  /** Multi only: tracks stored, person-detector runs and their mean time (ms). */
+  tracks?: number;
+  detectorRuns?: number;
+  detectorMs?: number;
 }
 
 export const CHUNK_FRAMES = 256;
@@ -72,7 +81,7 @@ export const MIN_POSE_SCORE = 0.2;
  */
 const DEFAULT_THREADS = Math.min(4, availableParallelism());
 /** Decoded frames buffered ahead of the model. */
-const PREFETCH = 8;
+export const PREFETCH = 8;
 
 export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> = async (ctx) => {
   const p = ctx.params;
@@ -91,7 +100,12 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
           videoId: p.videoId,
           skeletonId: 'coco17',
           model: model.id,
-          params: { inFrame: p.inFrame, outFrame: p.outFrame, decodeSize: p.decodeSize ?? DECODE_MAX_SIZE },
+          params: {
+            inFrame: p.inFrame,
+            outFrame: p.outFrame,
+            decodeSize: p.decodeSize ?? DECODE_MAX_SIZE,
+            ...(p.people === 'multi' ? { people: 'multi' } : {}),
+          },
           jobId: ctx.jobId,
           trackLabel: 'person',
         },
@@ -116,6 +130,8 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
     const dec = fittedSize(p.width, p.height, p.decodeSize ?? DECODE_MAX_SIZE);
     const sx = p.width / dec.width;
     const sy = p.height / dec.height;
+    if (p.people === 'multi')
+      return await detectMulti({ ctx, session, model, threads, cp, seekS, dec, sx, sy, total });
     const tracker = new MoveNetTracker({
       session,
       inputName: model.inputName,

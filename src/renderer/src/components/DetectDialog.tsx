@@ -12,6 +12,8 @@ type RangeChoice = 'video' | 'clip' | 'marks';
 
 /** The model picked last time, offered first next time. */
 let lastModel: string | null = null;
+/** The people choice of last time. */
+let lastPeople: 'single' | 'multi' = 'single';
 
 /** Only mounted while open, so each opening starts from the current clip and marks. */
 export function DetectDialog() {
@@ -32,6 +34,7 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
   const [models, setModels] = useState<ModelInfo[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [model, setModel] = useState('');
+  const [people, setPeople] = useState<'single' | 'multi'>(lastPeople);
   const [range, setRange] = useState<RangeChoice>(request.clipId !== undefined ? 'clip' : 'video');
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -85,14 +88,16 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
     setError(null);
     try {
       const whole = effective === 'video';
+      const who = people === 'multi' ? { people } : {};
       await call(
         'poses.detect',
         whole
-          ? { videoId: video.id, model }
-          : { videoId: video.id, model, inFrame: chosen.inFrame, outFrame: chosen.outFrame },
+          ? { videoId: video.id, model, ...who }
+          : { videoId: video.id, model, inFrame: chosen.inFrame, outFrame: chosen.outFrame, ...who },
         { quiet: true },
       );
       lastModel = model;
+      lastPeople = people;
       useToasts.getState().info(`Detecting poses in ${video.fileName} (${describe(chosen)})`);
       close();
     } catch (e) {
@@ -164,6 +169,17 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
             Models could not be listed: {loadError}
           </div>
         )}
+        <label className="field">
+          <span>People</span>
+          <select
+            data-testid="detect-people-select"
+            value={people}
+            onChange={(e) => setPeople(e.target.value === 'multi' ? 'multi' : 'single')}
+          >
+            <option value="single">Single athlete</option>
+            <option value="multi">Everyone (one track each)</option>
+          </select>
+        </label>
         <fieldset className="detect-range">
           <legend>Range</legend>
           {(

@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import type { Job, PoseRun, Video } from '../../../shared/contract';
 import { ignore } from '../api';
 import { trackColor } from '../player/poseData';
 import { isActive, useJobs } from '../store/jobs';
 import { usePlayer } from '../store/player';
 import { usePoses } from '../store/poses';
+import { useToasts } from '../store/toasts';
 import { useUi } from '../store/ui';
 import { isPlayable } from '../store/videos';
 import { TrashIcon } from './icons';
@@ -37,6 +39,129 @@ function activeDetections(jobs: Job[], videoId: number): Job[] {
     const p = j.params as Record<string, unknown> | null;
     return !p || typeof p !== 'object' || p.videoId === undefined || p.videoId === videoId;
   });
+}
+
+/** How a run is named in the list: its model, or for a smoothed run "one-euro of #3". */
+function runTitle(run: PoseRun): { label: string; title: string; detail: string } {
+  if (run.source === 'filter') {
+    const p = (run.params ?? {}) as Record<string, unknown>;
+    const from = num(p.fromRunId);
+    const detail = [
+      num(p.cutoffHz) !== null ? `${num(p.cutoffHz)} Hz` : '',
+      num(p.beta) !== null ? `beta ${num(p.beta)}` : '',
+      num(p.window) !== null ? `window ${num(p.window)}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const label = from !== null ? `${run.model} of #${from}` : run.model;
+    return {
+      label,
+      title: `Smoothed (${run.model}${detail ? `, ${detail}` : ''}) from run #${from ?? '?'}`,
+      detail: `smoothed from #${from ?? '?'}${detail ? ` (${detail})` : ''}`,
+    };
+  }
+  return {
+    label: run.model,
+    title: `${run.source === 'import' ? 'Imported' : 'Model'}: ${run.model}`,
+    detail: '',
+  };
+}
+
+type SmoothFilter = 'one-euro' | 'butterworth' | 'median';
+
+const SMOOTH_PARAM: Record<SmoothFilter, { label: string; value: string; step: string; hint: string }> = {
+  'one-euro': {
+    label: 'Min cutoff (Hz)',
+    value: '1',
+    step: '0.1',
+    hint: 'Lower: steadier at rest, more lag',
+  },
+  butterworth: {
+    label: 'Cutoff (Hz)',
+    value: '6',
+    step: '0.5',
+    hint: 'Zero-phase low-pass; below half the frame rate',
+  },
+  median: {
+    label: 'Window (frames)',
+    value: '5',
+    step: '2',
+    hint: 'Odd number of frames; removes single-frame spikes',
+  },
+};
+
+/** Inline form under a run: pick a filter and its main parameter, make a smoothed copy. */
+function SmoothForm({ run, onDone }: { run: PoseRun; onDone: () => void }) {
+  const [filter, setFilter] = useState<SmoothFilter>('one-euro');
+  const [value, setValue] = useState(SMOOTH_PARAM['one-euro'].value);
+  const [busy, setBusy] = useState(false);
+  const param = SMOOTH_PARAM[filter];
+
+  const submit = async () => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) {
+      useToasts.getState().error(`${param.label} must be a number.`);
+      return;
+    }
+    setBusy(true);
+    try {
+      await usePoses
+        .getState()
+        .smoothRun(
+          filter === 'median' ? { runId: run.id, filter, window: n } : { runId: run.id, filter, cutoffHz: n },
+        );
+      onDone();
+    } catch {
+      // `call` showed the error as a toast; the form stays open to fix the value.
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="pose-smooth-form small"
+      data-testid="smooth-form"
+      onClick={(e) => e.stopPropagation()}
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit().catch(ignore);
+      }}
+    >
+      <select
+        data-testid="smooth-filter-select"
+        aria-label="Filter"
+        value={filter}
+        onChange={(e) => {
+          const next = e.target.value as SmoothFilter;
+          setFilter(next);
+          setValue(SMOOTH_PARAM[next].value);
+        }}
+      >
+        <option value="one-euro">One-Euro</option>
+        <option value="butterworth">Butterworth</option>
+        <option value="median">Median</option>
+      </select>
+      <label title={param.hint}>
+        {param.label}
+        <input
+          type="number"
+          data-testid="smooth-param"
+          min={filter === 'median' ? 3 : 0}
+          step={param.step}
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+        />
+      </label>
+      <span className="spacer" />
+      <button type="button" className="small-button" onClick={onDone}>
+        Cancel
+      </button>
+      <button type="submit" className="small-button" data-testid="smooth-submit" disabled={busy}>
+        {busy ? 'Smoothing…' : 'Smooth'}
+      </button>
+    </form>
+  );
 }
 
 function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; video: Video }) {
@@ -91,6 +216,8 @@ function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; vi
 function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selected: boolean }) {
   const dataLoading = usePoses((s) => selected && s.dataLoading);
   const dataError = usePoses((s) => (selected ? s.dataError : null));
+  const [smoothing, setSmoothing] = useState(false);
+  const name = runTitle(run);
 
   const remove = async () => {
     const ok = await useUi.getState().askConfirm({
@@ -122,16 +249,26 @@ function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selecte
         }}
       >
         <span className={`radio-dot${selected ? ' on' : ''}`} aria-hidden="true" />
-        <span
-          className="pose-run-model"
-          title={`${run.source === 'import' ? 'Imported' : 'Model'}: ${run.model}`}
-        >
-          {run.model}
+        <span className="pose-run-model" data-testid="pose-run-name" title={name.title}>
+          {name.label}
         </span>
         <span className="muted small" title={run.createdAt}>
           {formatDate(run.createdAt)}
         </span>
         <span className="spacer" />
+        <button
+          type="button"
+          className="small-button"
+          data-testid="pose-run-smooth"
+          title="Make a smoothed copy of this run (the run itself is kept)"
+          disabled={run.tracks.every((t) => t.frameCount === 0)}
+          onClick={(e) => {
+            e.stopPropagation();
+            setSmoothing((on) => !on);
+          }}
+        >
+          Smooth…
+        </button>
         <button
           type="button"
           className="icon-button"
@@ -149,8 +286,10 @@ function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selecte
       <div className="muted small pose-run-meta">
         {run.tracks.length} track{run.tracks.length === 1 ? '' : 's'} · {run.skeletonId} ·{' '}
         {whole ? 'whole video' : `frames ${range.inFrame}–${range.outFrame - 1}`}
+        {name.detail && <span data-testid="pose-run-source"> · {name.detail}</span>}
         {dataLoading && ' · loading…'}
       </div>
+      {smoothing && <SmoothForm run={run} onDone={() => setSmoothing(false)} />}
       {dataError && <div className="inline-error small">{dataError}</div>}
       {selected && run.tracks.length === 0 && <div className="muted small">No person was found.</div>}
       {selected &&

@@ -4,7 +4,7 @@
  * (see player/poseData.ts); drawing reads it with getState(), never through React renders.
  */
 import { create } from 'zustand';
-import type { PoseRun } from '../../../shared/contract';
+import type { PoseRun, RequestInput } from '../../../shared/contract';
 import { call, ignore } from '../api';
 import { decodeRun, type RunData } from '../player/poseData';
 import { useToasts } from './toasts';
@@ -39,6 +39,8 @@ interface PosesState {
   setShowBoxes(on: boolean): void;
   setThreshold(threshold: number): void;
   deleteRun(runId: number): Promise<void>;
+  /** Smooths a run into a new run, which is added and shown; errors come as toasts (rethrown). */
+  smoothRun(request: RequestInput<'poses.smooth'>): Promise<PoseRun>;
   reset(): void;
 }
 
@@ -187,6 +189,16 @@ export const usePoses = create<PosesState>()((set, get) => {
       if (wasSelected) loadData().catch(ignore);
       if (run) useToasts.getState().info(`Deleted pose run #${run.id} (${run.model})`);
       refresh().catch(ignore);
+    },
+    async smoothRun(request) {
+      const run = await call('poses.smooth', request);
+      if (get().videoId === run.videoId) {
+        const runs = [run, ...get().runs.filter((r) => r.id !== run.id)].sort(newestFirst);
+        set({ runs, selectedRunId: run.id, pinned: true, data: null });
+        loadData().catch(ignore);
+      }
+      useToasts.getState().info(`Smoothed run #${request.runId} with ${run.model} into run #${run.id}`);
+      return run;
     },
     reset() {
       dataRequest++;
