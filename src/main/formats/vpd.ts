@@ -13,6 +13,7 @@
  * their identities across frames are NOT preserved (the format does not store them). A frame with
  * a main box but no matching person gives track 0 a box with zero-score keypoints.
  */
+import { boxIou } from '../../shared/tracking/geometry';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinemaError } from '../../shared/errors';
@@ -73,16 +74,6 @@ export interface WriteVpdOptions {
   masks?: VpdMaskFrame[];
   /** Extra fields for meta.json. */
   meta?: Record<string, unknown>;
-}
-
-function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const x0 = Math.max(a[0], b[0]);
-  const y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 function frameEntries(file: string, data: unknown): [number, unknown][] {
@@ -184,7 +175,7 @@ export function readVpdPoseDir(dir: string, options: ReadVpdOptions = {}): VpdPo
     if (mainBox) {
       let best = 0;
       people.forEach((p, i) => {
-        const o = iou(p.box, mainBox);
+        const o = boxIou(p.box, mainBox);
         if (o > best) [best, main] = [o, i];
       });
       add(
