@@ -30,7 +30,10 @@ describe('pose requests', () => {
 
     expect(await call('models.list', {})).toEqual({
       ok: true,
-      value: [expect.objectContaining({ id: 'movenet-lightning', skeletonId: 'coco17', inputSize: 192 })],
+      value: [
+        expect.objectContaining({ id: 'movenet-lightning', skeletonId: 'coco17', inputSize: 192 }),
+        expect.objectContaining({ id: 'movenet-thunder', skeletonId: 'coco17', inputSize: 256 }),
+      ],
     });
     const runs = await call('poses.runs', { videoId });
     expect(runs).toMatchObject({

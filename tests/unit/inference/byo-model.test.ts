@@ -389,6 +389,7 @@ describe('registry', () => {
     vi.stubEnv('KINEMA_MODELS_DIR', models);
     expect(modelInfos()).toEqual([
       expect.objectContaining({ id: 'movenet-lightning' }),
+      expect.objectContaining({ id: 'movenet-thunder' }),
       {
         id: 'test-hrnet',
         task: 'pose2d-topdown-heatmap',

@@ -21,7 +21,7 @@ const tmp = tempDir('movenet-video-');
 afterAll(() => tmp.cleanup());
 
 describe('model registry and sessions', () => {
-  it('lists MoveNet Lightning from the manifest and refuses unknown ids', () => {
+  it('lists MoveNet Lightning and Thunder from the manifest and refuses unknown ids', () => {
     expect(modelInfos()).toEqual([
       expect.objectContaining({
         id: 'movenet-lightning',
@@ -29,9 +29,17 @@ describe('model registry and sessions', () => {
         skeletonId: 'coco17',
         inputSize: 192,
       }),
+      expect.objectContaining({
+        id: 'movenet-thunder',
+        task: 'pose2d-single',
+        skeletonId: 'coco17',
+        inputSize: 256,
+      }),
     ]);
     expect(getModel('movenet-lightning').path).toMatch(/native-models[/\\]movenet-lightning\.onnx$/);
-    expect(() => getModel('nope')).toThrow(/Unknown model "nope"\. Available: movenet-lightning/);
+    expect(() => getModel('nope')).toThrow(
+      /Unknown model "nope"\. Available: movenet-lightning, movenet-thunder\./,
+    );
   });
 
   it('says clearly when a model file is missing or not ONNX', async () => {
@@ -78,41 +86,45 @@ describe('MoveNet crop strategy', () => {
     expect(Array.from(kp)).toEqual([110, 30, expect.closeTo(0.7, 6)]);
   });
 
-  it('finds the sample person in a wide frame, better once it crops to her', async () => {
-    // The sample person (192 px square) on the left of a 576x324 grey frame.
-    const person = await samplePersonRgb(192);
-    const W = 576;
-    const H = 324;
-    const frame = new Uint8Array(W * H * 3).fill(128);
-    const ox = 40;
-    const oy = 100;
-    for (let y = 0; y < 192; y++)
-      for (let x = 0; x < 192; x++)
-        for (let c = 0; c < 3; c++) frame[((oy + y) * W + ox + x) * 3 + c] = person[(y * 192 + x) * 3 + c];
-    const model = getModel('movenet-lightning');
-    const { session, release } = await createSession(model.path, { threads: 1 });
-    const tracker = new MoveNetTracker({
-      session,
-      inputName: model.inputName,
-      outputName: model.outputName,
-      inputSize: 192,
-      width: W,
-      height: H,
-    });
-    const mean = (kp: Float32Array) => kp.filter((_, i) => i % 3 === 2).reduce((a, b) => a + b, 0) / 17;
-    const first = await tracker.estimate(frame);
-    const second = await tracker.estimate(frame);
-    await release();
-    expect(mean(second)).toBeGreaterThan(0.5);
-    expect(mean(second)).toBeGreaterThanOrEqual(mean(first) - 0.05);
-    for (let j = 0; j < 17; j++) {
-      if (second[j * 3 + 2] < 0.3) continue;
-      expect(second[j * 3]).toBeGreaterThan(ox - 5);
-      expect(second[j * 3]).toBeLessThan(ox + 197);
-      expect(second[j * 3 + 1]).toBeGreaterThan(oy - 5);
-      expect(second[j * 3 + 1]).toBeLessThan(oy + 197);
-    }
-    // Nose above the hips.
-    expect(second[1]).toBeLessThan((second[11 * 3 + 1] + second[12 * 3 + 1]) / 2);
-  });
+  it.each(['movenet-lightning', 'movenet-thunder'])(
+    '%s finds the sample person in a wide frame, better once it crops to her',
+    async (id) => {
+      // The sample person (192 px square) on the left of a 576x324 grey frame.
+      const person = await samplePersonRgb(192);
+      const W = 576;
+      const H = 324;
+      const frame = new Uint8Array(W * H * 3).fill(128);
+      const ox = 40;
+      const oy = 100;
+      for (let y = 0; y < 192; y++)
+        for (let x = 0; x < 192; x++)
+          for (let c = 0; c < 3; c++) frame[((oy + y) * W + ox + x) * 3 + c] = person[(y * 192 + x) * 3 + c];
+      const model = getModel(id);
+      expect(model.inputSize).toBe(id === 'movenet-thunder' ? 256 : 192);
+      const { session, release } = await createSession(model.path, { threads: 1 });
+      const tracker = new MoveNetTracker({
+        session,
+        inputName: model.inputName,
+        outputName: model.outputName,
+        inputSize: model.inputSize,
+        width: W,
+        height: H,
+      });
+      const mean = (kp: Float32Array) => kp.filter((_, i) => i % 3 === 2).reduce((a, b) => a + b, 0) / 17;
+      const first = await tracker.estimate(frame);
+      const second = await tracker.estimate(frame);
+      await release();
+      expect(mean(second)).toBeGreaterThan(0.5);
+      expect(mean(second)).toBeGreaterThanOrEqual(mean(first) - 0.05);
+      for (let j = 0; j < 17; j++) {
+        if (second[j * 3 + 2] < 0.3) continue;
+        expect(second[j * 3]).toBeGreaterThan(ox - 5);
+        expect(second[j * 3]).toBeLessThan(ox + 197);
+        expect(second[j * 3 + 1]).toBeGreaterThan(oy - 5);
+        expect(second[j * 3 + 1]).toBeLessThan(oy + 197);
+      }
+      // Nose above the hips.
+      expect(second[1]).toBeLessThan((second[11 * 3 + 1] + second[12 * 3 + 1]) / 2);
+    },
+  );
 });

@@ -314,4 +314,50 @@ describe('TF op mapping vs TF.js', () => {
     t.op('sel', 'SelectV2', [gt, ba, mm]);
     await check(t, 'misc');
   });
+
+  it('added for BlazePose and MultiPose: DepthToSpace, Size, AddN, Split, StridedSlice new_axis_mask, resize to a computed size', async () => {
+    const t = new Tiny();
+    const x = t.input('x', 'float32', [1, 4, 6, 8]);
+    const c = (n: string, v: number[]) => t.const(n, 'int32', [v.length], v);
+    t.op('d2s', 'DepthToSpace', [x], { ...F, block_size: A.int(2), data_format: A.str('NHWC') });
+    t.op('size', 'Size', [x], { ...F, out_type: A.type('DT_INT32') });
+    const a = t.input('a', 'float32', [2, 3]);
+    const b = t.input('b', 'float32', [2, 3]);
+    const d = t.input('d', 'float32', [2, 3]);
+    t.op('addn', 'AddN', [a, b, d], { ...F, N: A.int(3) });
+    t.op('split', 'Split', [t.const('axis', 'int32', [], [3]), x], { ...F, num_split: A.int(2) });
+    t.op('halves', 'Sub', ['split', 'split:1']);
+    const y = t.input('y', 'float32', [2, 3, 4]);
+    t.op(
+      'newaxis',
+      'StridedSlice',
+      [y, c('nb', [0, 0, 0, 0]), c('ne', [0, 0, 0, 0]), c('ns', [1, 1, 1, 1])],
+      {
+        ...F,
+        Index: A.type('DT_INT32'),
+        begin_mask: A.int(11),
+        end_mask: A.int(11),
+        shrink_axis_mask: A.int(0),
+        ellipsis_mask: A.int(0),
+        new_axis_mask: A.int(4),
+      },
+    );
+    const shape = t.op('shape', 'Shape', [x], { ...F, out_type: A.type('DT_INT32') });
+    const hw = t.op('hw', 'StridedSlice', [shape, c('hb', [1]), c('he', [3]), c('hs', [1])], {
+      ...I,
+      Index: A.type('DT_INT32'),
+      begin_mask: A.int(0),
+      end_mask: A.int(0),
+      shrink_axis_mask: A.int(0),
+      ellipsis_mask: A.int(0),
+      new_axis_mask: A.int(0),
+    });
+    const hw2 = t.op('hw2', 'Mul', [hw, t.const('two', 'int32', [1], [2])], I);
+    t.op('up', 'ResizeBilinear', [x, hw2], {
+      ...F,
+      align_corners: A.bool(false),
+      half_pixel_centers: A.bool(true),
+    });
+    await check(t, 'added');
+  });
 });

@@ -334,6 +334,16 @@ handlers.set('Unpack', (ctx, node, inputs, out) => {
   return parts.map(() => ({ dtype: inputs[0].dtype }));
 });
 
+// Split(split_dim, value): num_split equal parts (ONNX Split without `split` divides equally).
+handlers.set('Split', (ctx, node, inputs, out) => {
+  const num = attrInt(node, 'num_split');
+  const [axis] = ctx.constInts(node, inputs, 0, 'the split dimension');
+  const x = ctx.ref(inputs[1], node.name);
+  if (num === 1) ctx.g.node('Identity', [x], node.name, [], out);
+  else ctx.g.node('Split', [x], node.name, [attr.int('axis', axis)], out);
+  return out.map(() => ({ dtype: inputs[1].dtype }));
+});
+
 handlers.set('ConcatV2', (ctx, node, inputs, out) => {
   const [axis] = ctx.constInts(node, inputs, inputs.length - 1, 'the axis');
   const parts = inputs.slice(0, -1).map((v) => ctx.ref(v, node.name));
@@ -356,6 +366,31 @@ handlers.set('Shape', (ctx, node, inputs, out) => {
     ctx.g.node('Cast', [s], node.name, [attr.int('to', ONNX_DTYPE[to])], out);
   }
   return [{ dtype: to }];
+});
+
+handlers.set('Size', (ctx, node, inputs, out) => {
+  const to = tfDtype(node, 'out_type', 'DT_INT32');
+  const s = ctx.g.node1('Size', [ctx.ref(inputs[0], node.name)], node.name);
+  ctx.g.node(
+    to === 'int64' ? 'Identity' : 'Cast',
+    [s],
+    node.name,
+    to === 'int64' ? [] : [attr.int('to', ONNX_DTYPE[to])],
+    out,
+  );
+  return [{ dtype: to }];
+});
+
+// AddN: a chain of Adds (ONNX Sum takes floats only).
+handlers.set('AddN', (ctx, node, inputs, out) => {
+  let acc = ctx.ref(inputs[0], node.name);
+  for (let i = 1; i < inputs.length; i++) {
+    const ins = [acc, ctx.ref(inputs[i], node.name)];
+    if (i === inputs.length - 1) ctx.g.node('Add', ins, node.name, [], out);
+    else acc = ctx.g.node1('Add', ins, node.name);
+  }
+  if (inputs.length === 1) ctx.g.node('Identity', [acc], node.name, [], out);
+  return [{ dtype: inputs[0].dtype }];
 });
 
 handlers.set('Tile', (ctx, node, inputs, out) => {
@@ -396,9 +431,10 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
 handlers.set('StridedSlice', (ctx, node, inputs, out) => {
-  if (attrInt(node, 'ellipsis_mask', 0) !== 0 || attrInt(node, 'new_axis_mask', 0) !== 0) {
-    throw new UnsupportedOpError(node.op, node.name, 'ellipsis_mask and new_axis_mask are not supported');
+  if (attrInt(node, 'ellipsis_mask', 0) !== 0) {
+    throw new UnsupportedOpError(node.op, node.name, 'ellipsis_mask is not supported');
   }
+  const newAxisMask = attrInt(node, 'new_axis_mask', 0);
   const begin = ctx.constInts(node, inputs, 1, 'begin');
   const end = ctx.constInts(node, inputs, 2, 'end');
   const strides = ctx.constInts(node, inputs, 3, 'strides');
@@ -408,8 +444,18 @@ handlers.set('StridedSlice', (ctx, node, inputs, out) => {
   const starts: bigint[] = [];
   const ends: bigint[] = [];
   const shrink: number[] = [];
+  // new_axis_mask (no ellipsis): spec entry i is dimension i of the input with size-1 axes
+  // inserted at the new-axis entries, which then take the whole (size-1) range.
+  const newAxes: number[] = [];
+  for (let i = 0; i < begin.length; i++) if (newAxisMask & (1 << i)) newAxes.push(i);
   for (let i = 0; i < begin.length; i++) {
     const step = strides[i];
+    if (newAxisMask & (1 << i)) {
+      starts.push(0n);
+      ends.push(INT64_MAX);
+      strides[i] = 1;
+      continue;
+    }
     if (shrinkMask & (1 << i)) {
       starts.push(BigInt(begin[i]));
       ends.push(begin[i] === -1 ? INT64_MAX : BigInt(begin[i] + 1));
@@ -422,8 +468,9 @@ handlers.set('StridedSlice', (ctx, node, inputs, out) => {
   const n = begin.length;
   const t = (vals: bigint[], what: string) =>
     ctx.g.constant({ dtype: 'int64', shape: [n], data: BigInt64Array.from(vals) }, `${node.name}/${what}`);
+  const x = ctx.ref(inputs[0], node.name);
   const sliceIns = [
-    ctx.ref(inputs[0], node.name),
+    newAxes.length ? ctx.g.node1('Unsqueeze', [x, ctx.i64(newAxes, `${node.name}/newaxes`)], node.name) : x,
     t(starts, 'starts'),
     t(ends, 'ends'),
     ctx.i64(
@@ -710,7 +757,8 @@ handlers.set('MaxPool', poolHandler);
 handlers.set('AvgPool', poolHandler);
 
 function resizeHandler(ctx: ConvertContext, node: TfNode, inputs: Value[], out: string[]): Value[] {
-  const size = ctx.constInts(node, inputs, 1, 'the output size');
+  // A size computed in the graph (from Shape) is passed to Resize as a tensor.
+  const size = inputs[1].constant ? ctx.constInts(node, inputs, 1, 'the output size') : undefined;
   const alignCorners = attrBool(node, 'align_corners');
   const halfPixel = attrBool(node, 'half_pixel_centers');
   const bilinear = node.op === 'ResizeBilinear';
@@ -737,15 +785,34 @@ function resizeHandler(ctx: ConvertContext, node: TfNode, inputs: Value[], out: 
     [shape, ctx.i64([0], `${node.name}/s0`), ctx.i64([2], `${node.name}/s1`)],
     node.name,
   );
-  const sizes = ctx.g.node1('Concat', [nc, ctx.i64(size, `${node.name}/hw`)], node.name, [
-    attr.int('axis', 0),
-  ]);
+  const hw = size ? ctx.i64(size, `${node.name}/hw`) : ctx.int64(node, inputs[1], node.name);
+  const sizes = ctx.g.node1('Concat', [nc, hw], node.name, [attr.int('axis', 0)]);
   const y = ctx.g.node1('Resize', [x, '', '', sizes], node.name, attrs);
   ctx.g.node('Transpose', [y], node.name, [attr.ints('perm', NCHW_TO_NHWC)], out);
   return [{ dtype: outType }];
 }
 handlers.set('ResizeBilinear', resizeHandler);
 handlers.set('ResizeNearestNeighbor', resizeHandler);
+
+/** DepthToSpace / SpaceToDepth: ONNX's DCR mode is TF's element order; NCHW inside Transposes. */
+function depthSpaceHandler(ctx: ConvertContext, node: TfNode, inputs: Value[], out: string[]): Value[] {
+  const nhwc = isNhwc(node);
+  let x = ctx.ref(inputs[0], node.name);
+  if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW, node.name);
+  const attrs = [attr.int('blocksize', attrInt(node, 'block_size'))];
+  if (node.op === 'DepthToSpace') attrs.push(attr.str('mode', 'DCR'));
+  const y = ctx.g.node1(node.op, [x], node.name, attrs);
+  ctx.g.node(
+    nhwc ? 'Transpose' : 'Identity',
+    [y],
+    node.name,
+    nhwc ? [attr.ints('perm', NCHW_TO_NHWC)] : [],
+    out,
+  );
+  return [{ dtype: inputs[0].dtype }];
+}
+handlers.set('DepthToSpace', depthSpaceHandler);
+handlers.set('SpaceToDepth', depthSpaceHandler);
 
 // ---- matmul, batch norm ----
 
@@ -796,6 +863,7 @@ handlers.set('IdentityN', (ctx, node, inputs, out) => {
 export function outputCount(node: TfNode): number {
   if (node.op === 'Unpack') return attrInt(node, 'num');
   if (node.op === 'TopKV2') return 2;
+  if (node.op === 'Split') return attrInt(node, 'num_split');
   if (node.op === 'IdentityN') return (node.input ?? []).filter((s) => !s.startsWith('^')).length;
   return 1;
 }
