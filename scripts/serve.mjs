@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run serve [-- --project FILE.kinema --port N]`: build, then start web mode.
 import { spawn, spawnSync } from 'node:child_process';
+import { projectNode } from './node-bin.mjs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -13,7 +14,7 @@ if (!skipBuild) {
   );
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const child = spawn(process.execPath, ['out/main/serve.js', ...args.filter((a) => a !== '--no-build')], {
+const child = spawn(projectNode(), ['out/main/serve.js', ...args.filter((a) => a !== '--no-build')], {
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

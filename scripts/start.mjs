@@ -2,6 +2,7 @@
 // `npm start`: build, then open the Electron window. Where Electron's binary cannot be had
 // (it is downloaded on first start; offline machines cannot), say so and offer web mode.
 import { spawn, spawnSync } from 'node:child_process';
+import { projectNode } from './node-bin.mjs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -54,6 +55,6 @@ async function offerWebMode(reason) {
   const answer = (await rl.question('Start web mode now? [Y/n] ')).trim().toLowerCase();
   rl.close();
   if (answer && answer !== 'y' && answer !== 'yes') process.exit(1);
-  const serve = spawn(process.execPath, ['out/main/serve.js', ...extraArgs], { stdio: 'inherit' });
+  const serve = spawn(projectNode(), ['out/main/serve.js', ...extraArgs], { stdio: 'inherit' });
   serve.on('close', (code) => process.exit(code ?? 0));
 }
