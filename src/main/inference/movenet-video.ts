@@ -155,9 +155,22 @@ export interface MoveNetTrackerOptions {
   cropFromPrevious?: boolean;
 }
 
-/** Runs MoveNet on consecutive frames of one video, carrying the crop region from frame to frame. */
-export class MoveNetTracker {
-  private region: CropRegion;
+/** What a crop runner needs: the MoveNet session and the size of the frames it is given. */
+export interface MoveNetCropRunnerOptions {
+  session: { run(feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> };
+  inputName: string;
+  outputName: string;
+  inputSize: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Crops a square region of a frame to the model's input, runs MoveNet and maps the keypoints back
+ * to frame pixels, keeping timing totals. Single-person tracking and multi-person estimation both
+ * run the model through this.
+ */
+export class MoveNetCropRunner {
   private readonly input: Int32Array;
   private readonly tensor: ort.Tensor;
   /** Milliseconds spent in the model (ORT run) so far. */
@@ -167,10 +180,51 @@ export class MoveNetTracker {
   /** Model runs so far. */
   inferences = 0;
 
-  constructor(private readonly o: MoveNetTrackerOptions) {
-    this.region = fullFrameRegion(o.width, o.height);
+  constructor(private readonly o: MoveNetCropRunnerOptions) {
     this.input = new Int32Array(o.inputSize * o.inputSize * 3);
     this.tensor = new ort.Tensor('int32', this.input, [1, o.inputSize, o.inputSize, 3]);
+  }
+
+  /** Keypoints (K × 3: x, y in frame pixels, score) of the person in `region` of the frame. */
+  async run(rgb: Uint8Array, region: CropRegion): Promise<Float32Array> {
+    const { width, height, inputSize } = this.o;
+    const t0 = performance.now();
+    cropResize(rgb, width, height, region, inputSize, this.input);
+    const t1 = performance.now();
+    this.cropMs += t1 - t0;
+    const result = await this.o.session.run({ [this.o.inputName]: this.tensor });
+    this.modelMs += performance.now() - t1;
+    this.inferences++;
+    const raw = result[this.o.outputName].data as Float32Array;
+    const kp = new Float32Array(raw.length);
+    keypointsFromOutput(raw, region, kp);
+    return kp;
+  }
+}
+
+/** Runs MoveNet on consecutive frames of one video, carrying the crop region from frame to frame. */
+export class MoveNetTracker {
+  private region: CropRegion;
+  readonly runner: MoveNetCropRunner;
+
+  constructor(private readonly o: MoveNetTrackerOptions) {
+    this.region = fullFrameRegion(o.width, o.height);
+    this.runner = new MoveNetCropRunner(o);
+  }
+
+  /** Milliseconds spent in the model (ORT run) so far. */
+  get modelMs(): number {
+    return this.runner.modelMs;
+  }
+
+  /** Milliseconds spent cropping and resizing so far. */
+  get cropMs(): number {
+    return this.runner.cropMs;
+  }
+
+  /** Model runs so far. */
+  get inferences(): number {
+    return this.runner.inferences;
   }
 
   /** Forgets the previous frame (after a seek). */
@@ -192,19 +246,9 @@ export class MoveNetTracker {
   }
 
   private async estimateIn(rgb: Uint8Array, region: CropRegion): Promise<Float32Array> {
-    const { width, height, inputSize } = this.o;
-    let t = performance.now();
-    cropResize(rgb, width, height, region, inputSize, this.input);
-    const t1 = performance.now();
-    this.cropMs += t1 - t;
-    const result = await this.o.session.run({ [this.o.inputName]: this.tensor });
-    t = performance.now();
-    this.modelMs += t - t1;
-    this.inferences++;
-    const raw = result[this.o.outputName].data as Float32Array;
-    const kp = new Float32Array(raw.length);
-    keypointsFromOutput(raw, region, kp);
-    this.region = this.o.cropFromPrevious === false ? region : nextCropRegion(kp, width, height);
+    const kp = await this.runner.run(rgb, region);
+    this.region =
+      this.o.cropFromPrevious === false ? region : nextCropRegion(kp, this.o.width, this.o.height);
     return kp;
   }
 }

@@ -9,7 +9,6 @@
  *
  * Coordinates are pixels of the decoded frame (`width` × `height`); callers scale them.
  */
-import * as ort from 'onnxruntime-node';
 import { boxFromKeypoints, meanKeypointScore } from '../../shared/pose';
 import {
   PoseTracker,
@@ -23,9 +22,8 @@ import {
 import { detectPeople, type RunsOnnx } from './centernet';
 import {
   MIN_CROP_KEYPOINT_SCORE,
-  cropResize,
+  MoveNetCropRunner,
   fullFrameRegion,
-  keypointsFromOutput,
   nextCropRegion,
   type CropRegion,
 } from './movenet-video';
@@ -81,41 +79,39 @@ function regionIou(a: CropRegion, b: CropRegion): number {
 
 export class MultiPersonEstimator {
   readonly tracker: PoseTracker;
-  private readonly input: Int32Array;
-  private readonly tensor: ort.Tensor;
+  private readonly runner: MoveNetCropRunner;
   private readonly sigmas: Float64Array;
   private lastDetectFrame = -Infinity;
   /** People posed at the last detector frame. */
   private lastPeople = 0;
   private prevFrame = -Infinity;
   private prevCount = 0;
-  modelMs = 0;
-  cropMs = 0;
   detectorMs = 0;
-  inferences = 0;
   detectorRuns = 0;
 
   constructor(private readonly o: MultiPersonOptions) {
     this.tracker = new PoseTracker({ skeletonId: 'coco17', ...o.tracker });
-    this.input = new Int32Array(o.inputSize * o.inputSize * 3);
-    this.tensor = new ort.Tensor('int32', this.input, [1, o.inputSize, o.inputSize, 3]);
+    this.runner = new MoveNetCropRunner(o);
     this.sigmas = oksSigmas('coco17');
   }
 
-  private async runIn(rgb: Uint8Array, region: CropRegion): Promise<Float32Array> {
-    const { width, height, inputSize } = this.o;
-    let t = performance.now();
-    cropResize(rgb, width, height, region, inputSize, this.input);
-    const t1 = performance.now();
-    this.cropMs += t1 - t;
-    const result = await this.o.session.run({ [this.o.inputName]: this.tensor });
-    t = performance.now();
-    this.modelMs += t - t1;
-    this.inferences++;
-    const raw = result[this.o.outputName].data as Float32Array;
-    const kp = new Float32Array(raw.length);
-    keypointsFromOutput(raw, region, kp);
-    return kp;
+  /** Milliseconds spent in the pose model (ORT run) so far. */
+  get modelMs(): number {
+    return this.runner.modelMs;
+  }
+
+  /** Milliseconds spent cropping and resizing so far. */
+  get cropMs(): number {
+    return this.runner.cropMs;
+  }
+
+  /** Pose-model runs so far. */
+  get inferences(): number {
+    return this.runner.inferences;
+  }
+
+  private runIn(rgb: Uint8Array, region: CropRegion): Promise<Float32Array> {
+    return this.runner.run(rgb, region);
   }
 
   /** The poses of `frame` (strictly increasing across calls) with their track ids. */
