@@ -155,6 +155,19 @@ export interface MoveNetTrackerOptions {
   cropFromPrevious?: boolean;
 }
 
+/** Per-inference averages of a crop runner's timing totals, as detect jobs report them. */
+export function cropRunnerStats(r: { modelMs: number; cropMs: number; inferences: number }): {
+  modelMs: number;
+  cropMs: number;
+  inferences: number;
+} {
+  return {
+    modelMs: r.inferences ? r.modelMs / r.inferences : 0,
+    cropMs: r.inferences ? r.cropMs / r.inferences : 0,
+    inferences: r.inferences,
+  };
+}
+
 /** What a crop runner needs: the MoveNet session and the size of the frames it is given. */
 export interface MoveNetCropRunnerOptions {
   session: { run(feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> };

@@ -18,6 +18,7 @@
 import type { ModelEntry } from '../../inference/models';
 import { getDetectorPath } from '../../inference/models';
 import { MultiPersonEstimator } from '../../inference/multi-person';
+import { cropRunnerStats } from '../../inference/movenet-video';
 import type { RunsOnnx } from '../../inference/centernet';
 import { createSession } from '../../inference/session';
 import { streamRgbFramesThreaded } from '../../media/decode-thread';
@@ -196,9 +197,7 @@ export async function detectMulti(a: {
       frames: processed,
       posed,
       fps: processed / Math.max(elapsedS, 1e-6),
-      modelMs: e.inferences ? e.modelMs / e.inferences : 0,
-      cropMs: e.inferences ? e.cropMs / e.inferences : 0,
-      inferences: e.inferences,
+      ...cropRunnerStats(e),
       tracks: nextTrackId,
       detectorRuns: e.detectorRuns,
       detectorMs: e.detectorRuns ? e.detectorMs / e.detectorRuns : 0,

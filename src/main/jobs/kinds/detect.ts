@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { boxFromKeypoints, meanKeypointScore } from '../../../shared/pose';
 import { getModel } from '../../inference/models';
-import { MIN_CROP_KEYPOINT_SCORE, MoveNetTracker } from '../../inference/movenet-video';
+import { MIN_CROP_KEYPOINT_SCORE, MoveNetTracker, cropRunnerStats } from '../../inference/movenet-video';
 import { createSession } from '../../inference/session';
 import { fittedSize } from '../../media/decode';
 import { streamRgbFramesThreaded } from '../../media/decode-thread';
@@ -228,9 +228,7 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
       frames: processed,
       posed,
       fps: processed / Math.max(elapsedS, 1e-6),
-      modelMs: tracker.inferences ? tracker.modelMs / tracker.inferences : 0,
-      cropMs: tracker.inferences ? tracker.cropMs / tracker.inferences : 0,
-      inferences: tracker.inferences,
+      ...cropRunnerStats(tracker),
     };
   } finally {
     await session.release();
