@@ -22,7 +22,7 @@ import type { DetectParams } from './jobs/kinds/detect';
 import type { ExportParams } from './jobs/kinds/export';
 import type { ImportParams } from './jobs/kinds/import';
 import { JobQueue } from './jobs/queue';
-import { getModel, modelInfos } from './inference/models';
+import { getModel, modelInfos, requirePeopleMode } from './inference/models';
 import { ffmpegPaths, ffmpegVersion } from './media/ffmpeg';
 import { FrameServer } from './media/frame-server';
 import { probeVideo, seekTimeForFrame } from './media/probe';
@@ -349,6 +349,7 @@ export class Workstation {
     if (!existsSync(video.path))
       throw new KinemaError('SOURCE_MISSING', `The video file was moved or deleted: ${video.path}`);
     const model = getModel(input.model);
+    requirePeopleMode(model, input.people ?? 'single');
     const inFrame = input.inFrame ?? 0;
     const outFrame = input.outFrame ?? video.frameCount;
     if (inFrame >= video.frameCount || outFrame > video.frameCount)

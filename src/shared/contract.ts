@@ -120,7 +120,10 @@ export const modelInfoSchema = z.object({
   /** Skeleton of the keypoints it outputs (src/shared/skeletons). */
   skeletonId: z.string(),
   inputSize: z.number().int(),
+  /** How detection can run it: 'single' follows one athlete, 'multi' everyone. */
+  people: z.array(z.enum(['single', 'multi'])),
 });
+export type PeopleMode = 'single' | 'multi';
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 
 export const poseTrackSummarySchema = z.object({

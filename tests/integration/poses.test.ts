@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRunPoseSet } from '../../src/main/db/poses';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack, type PoseSet } from '../../src/shared/pose';
-import { COCO17_JOINTS } from '../../src/shared/skeletons';
+import { COCO17_FEET_JOINTS, COCO17_JOINTS } from '../../src/shared/skeletons';
 import { boxIou, idSwitchesFromTracks } from '../../src/shared/tracking';
 import { Workstation } from '../../src/main/workstation';
 import { assertBuilt, cli, spawnCli } from '../helpers/app';
@@ -145,6 +145,58 @@ describe('pose detection', () => {
     expect(runs[0].tracks[0]).toMatchObject({ trackId: 0, frameCount: t.frames.length });
   });
 
+  it('BlazePose stores COCO-17 + feet: heels and big toes at the ankles or below, on her picture', () => {
+    const r = cli(['detect', '1', '--model', 'blazepose-full', '--project', project, '--json'], env);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as {
+      runId: number;
+      frames: number;
+      posed: number;
+      detectorRuns: number;
+    };
+    expect(summary.frames).toBe(50);
+    expect(summary.posed).toBeGreaterThanOrEqual(45);
+    // The detector finds her once; the landmarks follow her from frame to frame.
+    expect(summary.detectorRuns).toBeLessThan(10);
+    const set = withDb((db) => loadRunPoseSet(db, summary.runId));
+    const t = set.tracks[0];
+    expect(t.skeletonId).toBe('coco17-feet');
+    const K = COCO17_FEET_JOINTS.length;
+    const at = (name: string) => (COCO17_FEET_JOINTS as readonly string[]).indexOf(name);
+    let feetOk = 0;
+    let inside = 0;
+    let confident = 0;
+    for (let i = 0; i < t.frames.length; i++) {
+      const kp = t.keypoints.subarray(i * K * 3, (i + 1) * K * 3);
+      const y = (name: string) => kp[at(name) * 3 + 1];
+      if (
+        ['left', 'right'].every(
+          (side) =>
+            y(`${side}_heel`) > y(`${side}_ankle`) - 5 && y(`${side}_big_toe`) > y(`${side}_ankle`) - 5,
+        ) &&
+        y('nose') < y('left_hip') - 50
+      )
+        feetOk++;
+      const box = region(t.frames[i] / FPS);
+      for (let j = 0; j < K; j++) {
+        if (kp[j * 3 + 2] < 0.5) continue;
+        confident++;
+        const [x, yy] = [kp[j * 3], kp[j * 3 + 1]];
+        if (x >= box.x - 8 && x <= box.x + box.size + 8 && yy >= box.y - 8 && yy <= box.y + box.size + 8)
+          inside++;
+      }
+    }
+    expect(feetOk / t.frames.length).toBeGreaterThan(0.9);
+    expect(inside / confident).toBeGreaterThan(0.97);
+    const refused = cli(
+      ['detect', '1', '--model', 'blazepose-full', '--people', 'multi', '--project', project],
+      env,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/one person only; choose "one athlete"/);
+  });
+
   it('resumes after a kill from its last committed chunk, with no duplicated frames', async () => {
     const killed = await killAtFirstCheckpoint(spawnCli(['detect', '2', '--project', project], env));
     expect(killed).toBe(true);
@@ -277,6 +329,22 @@ describe('multi-person detection', () => {
     const report = idSwitchesFromTracks(gt, set.tracks);
     expect(report.switches).toBe(0);
     expect(report.matched / (report.matched + report.missed)).toBeGreaterThan(0.9);
+  });
+
+  it('MoveNet MultiPose follows both people of the crossing video (one model run per frame)', () => {
+    const id = withDb(
+      (db) => (db.prepare("SELECT id FROM videos WHERE file_name = 'two.mp4'").get() as { id: number }).id,
+    );
+    const args = ['detect', String(id), '--model', 'movenet-multipose', '--people', 'multi'];
+    const r = cli([...args, '--project', project, '--json'], env);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { runId: number; frames: number; inferences: number };
+    expect(summary.inferences).toBe(75);
+    const set = withDb((db) => loadRunPoseSet(db, summary.runId));
+    expect(set.tracks.length).toBeGreaterThanOrEqual(2);
+    const long = set.tracks.filter((t) => t.frames.length > 75 * 0.4);
+    expect(long.length).toBeGreaterThanOrEqual(2);
   });
 
   it('resumes a killed multi-person detection: new ids after the checkpoint, no frame twice', async () => {

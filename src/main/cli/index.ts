@@ -293,6 +293,8 @@ async function main(): Promise<void> {
           posed: run.tracks[0]?.frameCount ?? 0,
           fps: r.fps,
           modelMs: r.modelMs,
+          inferences: r.inferences,
+          detectorRuns: r.detectorRuns ?? 0,
           exported,
           ...(people === 'multi'
             ? { tracks: run.tracks.map((t) => ({ trackId: t.trackId, frameCount: t.frameCount })) }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelInfo } from '../../shared/contract';
+import type { ModelInfo, PeopleMode } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import { nativeModelsDir } from '../paths';
 import { scanByoModels } from './byo/registry';
@@ -25,13 +25,6 @@ interface ManifestModel {
   output: { name: string; shape: number[]; keypoints?: string[] };
 }
 
-/**
- * The task the detect job runs (MoveNet-style: one int32 NHWC crop in, K × (y, x, score) out):
- * MoveNet Lightning and Thunder. Other native tasks ('pose2d-blazepose': detector + landmark
- * model, not wired into detection yet) are in the registry but not offered by `models.list`.
- */
-export const DETECT_TASK = 'pose2d-single';
-
 export interface ModelEntry extends ModelInfo {
   /** Absolute path of the ONNX file. */
   path: string;
@@ -39,6 +32,32 @@ export interface ModelEntry extends ModelInfo {
   outputName: string;
   /** User models only: the descriptor to open with `loadByoModel` (byo/model.ts). */
   descriptorPath?: string;
+}
+
+/**
+ * How the detect job can run a model of this task: 'single' follows one athlete, 'multi' everyone
+ * (inference/video-posers.ts). Tasks with neither are in the registry but not offered.
+ */
+export function peopleModes(task: string): PeopleMode[] {
+  if (task === 'pose2d-single' || task.startsWith('pose2d-topdown')) return ['single', 'multi'];
+  if (task === 'pose2d-blazepose') return ['single'];
+  if (task === 'pose2d-multi') return ['multi'];
+  return [];
+}
+
+/** Refuses (KinemaError) a people mode the model cannot run, saying which it can. */
+export function requirePeopleMode(
+  model: Pick<ModelEntry, 'id' | 'task' | 'people'>,
+  people: PeopleMode,
+): void {
+  if (model.people.includes(people)) return;
+  const choices = model.people.map((m) => (m === 'single' ? '"one athlete"' : '"everyone"')).join(' or ');
+  throw new KinemaError(
+    'MODEL_NOT_SUPPORTED',
+    model.people.length === 0
+      ? `Model "${model.id}" (${model.task}) cannot detect poses.`
+      : `Model "${model.id}" finds ${people === 'single' ? 'everyone in the frame' : 'one person only'}; choose ${choices} with it.`,
+  );
 }
 
 /** Whether an entry is a user's top-down model (run it with loadByoModel, not as MoveNet). */
@@ -75,6 +94,7 @@ export function listModels(dir = nativeModelsDir()): ModelEntry[] {
     path: join(dir, m.file),
     inputName: m.input.name,
     outputName: m.output.name,
+    people: peopleModes(m.task),
   }));
   const user = scanByoModels(dir, new Set(native.map((m) => m.id))).models.map((d): ModelEntry => ({
     id: d.id,
@@ -87,21 +107,18 @@ export function listModels(dir = nativeModelsDir()): ModelEntry[] {
     inputName: d.input.name ?? '',
     outputName: (d.kind === 'heatmap' ? d.output.heatmaps : d.output.simccX) ?? '',
     descriptorPath: d.descriptorPath,
+    people: peopleModes(`pose2d-topdown-${d.kind}`),
   }));
   return [...native, ...user];
 }
 
-/**
- * The model with this id, or a KinemaError that lists the known ones. User models are refused
- * unless `userModels` is set: the detect job runs entries as MoveNet, and a user model needs
- * `loadByoModel` and a person box instead (not wired into detection yet). Native models of
- * another task than DETECT_TASK (BlazePose) are refused unless `anyTask` is set, for the same reason.
- */
-export function getModel(
-  id: string,
-  dir = nativeModelsDir(),
-  options: { userModels?: boolean; anyTask?: boolean } = {},
-): ModelEntry {
+/** Order offered: MoveNet single-pose first (Lightning is the default), BlazePose, MultiPose, then user models. */
+const TASK_ORDER = ['pose2d-single', 'pose2d-blazepose', 'pose2d-multi'];
+const taskRank = (task: string) => (TASK_ORDER.includes(task) ? TASK_ORDER.indexOf(task) : TASK_ORDER.length);
+const byTaskOrder = (a: { task: string }, b: { task: string }) => taskRank(a.task) - taskRank(b.task);
+
+/** The model with this id, or a KinemaError that lists the known ones. */
+export function getModel(id: string, dir = nativeModelsDir()): ModelEntry {
   const models = listModels(dir);
   const model = models.find((m) => m.id === id);
   if (!model)
@@ -109,40 +126,27 @@ export function getModel(
       'UNKNOWN_MODEL',
       `Unknown model "${id}". Available: ${
         models
-          .filter((m) => options.anyTask || isByoModel(m) || m.task === DETECT_TASK)
+          .filter((m) => m.people.length)
+          .sort(byTaskOrder)
           .map((m) => m.id)
           .join(', ') || 'none'
       }.`,
     );
-  if (isByoModel(model) && !options.userModels)
-    throw new KinemaError(
-      'MODEL_NOT_SUPPORTED',
-      `Model "${id}" is a user top-down model (${model.task}); pose detection does not run user models yet.`,
-    );
-  if (!isByoModel(model) && model.task !== DETECT_TASK && !options.anyTask)
-    throw new KinemaError(
-      'MODEL_NOT_SUPPORTED',
-      `Model "${id}" (${model.task}) is not supported by pose detection yet; use ${models
-        .filter((m) => m.task === DETECT_TASK)
-        .map((m) => m.id)
-        .join(' or ')}.`,
-    );
   return model;
 }
 
-/**
- * What `models.list` returns: the public facts only, for the models pose detection can run
- * (native DETECT_TASK models, first in manifest order, then user models as before).
- */
+/** What `models.list` returns: the public facts only, for the models pose detection can run. */
 export function modelInfos(): ModelInfo[] {
   return listModels()
-    .filter((m) => isByoModel(m) || m.task === DETECT_TASK)
-    .map(({ id, task, description, skeletonId, inputSize }) => ({
+    .filter((m) => m.people.length)
+    .sort(byTaskOrder)
+    .map(({ id, task, description, skeletonId, inputSize, people }) => ({
       id,
       task,
       description,
       skeletonId,
       inputSize,
+      people,
     }));
 }
 

@@ -143,11 +143,9 @@ export function keypointsFromOutput(output: ArrayLike<number>, region: CropRegio
   }
 }
 
-export interface MoveNetTrackerOptions {
-  session: ort.InferenceSession;
-  inputName: string;
-  outputName: string;
-  inputSize: number;
+export interface CropTrackerOptions {
+  /** Runs the pose model on a crop (a MoveNetCropRunner, or any model whose first 17 keypoints are COCO-17). */
+  runner: CropPoseRunner;
   /** Size of the decoded frames it is given. */
   width: number;
   height: number;
@@ -155,17 +153,13 @@ export interface MoveNetTrackerOptions {
   cropFromPrevious?: boolean;
 }
 
-/** Per-inference averages of a crop runner's timing totals, as detect jobs report them. */
-export function cropRunnerStats(r: { modelMs: number; cropMs: number; inferences: number }): {
-  modelMs: number;
-  cropMs: number;
-  inferences: number;
-} {
-  return {
-    modelMs: r.inferences ? r.modelMs / r.inferences : 0,
-    cropMs: r.inferences ? r.cropMs / r.inferences : 0,
-    inferences: r.inferences,
-  };
+/** A pose model run on a square region of a frame, with timing totals. */
+export interface CropPoseRunner {
+  /** Keypoints (K × 3: x, y in frame pixels, score) of the person in `region` of the frame. */
+  run(rgb: Uint8Array, region: CropRegion): Promise<Float32Array>;
+  readonly modelMs: number;
+  readonly cropMs: number;
+  readonly inferences: number;
 }
 
 /** What a crop runner needs: the MoveNet session and the size of the frames it is given. */
@@ -183,7 +177,7 @@ export interface MoveNetCropRunnerOptions {
  * to frame pixels, keeping timing totals. Single-person tracking and multi-person estimation both
  * run the model through this.
  */
-export class MoveNetCropRunner {
+export class MoveNetCropRunner implements CropPoseRunner {
   private readonly input: Int32Array;
   private readonly tensor: ort.Tensor;
   /** Milliseconds spent in the model (ORT run) so far. */
@@ -215,14 +209,17 @@ export class MoveNetCropRunner {
   }
 }
 
-/** Runs MoveNet on consecutive frames of one video, carrying the crop region from frame to frame. */
-export class MoveNetTracker {
+/**
+ * Runs a pose model (MoveNet) on consecutive frames of one video, carrying the crop region from
+ * frame to frame.
+ */
+export class CropTracker {
   private region: CropRegion;
-  readonly runner: MoveNetCropRunner;
+  readonly runner: CropPoseRunner;
 
-  constructor(private readonly o: MoveNetTrackerOptions) {
+  constructor(private readonly o: CropTrackerOptions) {
     this.region = fullFrameRegion(o.width, o.height);
-    this.runner = new MoveNetCropRunner(o);
+    this.runner = o.runner;
   }
 
   /** Milliseconds spent in the model (ORT run) so far. */

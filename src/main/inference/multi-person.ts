@@ -20,9 +20,10 @@ import {
   type TrackerOptions,
 } from '../../shared/tracking';
 import { detectPeople, type RunsOnnx } from './centernet';
+import type { SkeletonId } from '../../shared/skeletons';
 import {
   MIN_CROP_KEYPOINT_SCORE,
-  MoveNetCropRunner,
+  type CropPoseRunner,
   fullFrameRegion,
   nextCropRegion,
   type CropRegion,
@@ -39,13 +40,16 @@ const KNOWN_BOX_IOU = 0.3;
 /** Two poses this similar (OKS) are one person seen twice. */
 const DUPLICATE_OKS = 0.5;
 /** Box padding of a crop taken from a detector or predicted box. */
-const BOX_PAD = 1.25;
+export const BOX_PAD = 1.25;
 
 export interface MultiPersonOptions {
-  session: RunsOnnx;
-  inputName: string;
-  outputName: string;
-  inputSize: number;
+  /**
+   * Runs the pose model on each crop (MoveNetCropRunner, or a user's top-down model). Its
+   * keypoints' first 17 must be COCO-17 (crops are placed from hips and shoulders); `skeletonId`
+   * names the whole set (default 'coco17').
+   */
+  runner: CropPoseRunner;
+  skeletonId?: SkeletonId;
   /** CenterNet session. */
   detector: RunsOnnx;
   width: number;
@@ -79,7 +83,7 @@ function regionIou(a: CropRegion, b: CropRegion): number {
 
 export class MultiPersonEstimator {
   readonly tracker: PoseTracker;
-  private readonly runner: MoveNetCropRunner;
+  private readonly runner: CropPoseRunner;
   private readonly sigmas: Float64Array;
   private lastDetectFrame = -Infinity;
   /** People posed at the last detector frame. */
@@ -90,9 +94,10 @@ export class MultiPersonEstimator {
   detectorRuns = 0;
 
   constructor(private readonly o: MultiPersonOptions) {
-    this.tracker = new PoseTracker({ skeletonId: 'coco17', ...o.tracker });
-    this.runner = new MoveNetCropRunner(o);
-    this.sigmas = oksSigmas('coco17');
+    const skeletonId = o.skeletonId ?? 'coco17';
+    this.tracker = new PoseTracker({ skeletonId, ...o.tracker });
+    this.runner = o.runner;
+    this.sigmas = oksSigmas(skeletonId);
   }
 
   /** Milliseconds spent in the pose model (ORT run) so far. */

@@ -9,13 +9,22 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { attr, float32Tensor, GraphBuilder } from '../../../src/main/inference/onnx/builder';
-import { encodeModel, OnnxDataType, type OnnxValueInfo } from '../../../src/main/inference/onnx/proto';
+import { attr, GraphBuilder } from '../../../src/main/inference/onnx/builder';
+import { OnnxDataType } from '../../../src/main/inference/onnx/proto';
+import {
+  blobs,
+  constantModel as constantModelIn,
+  writeModel as writeModelIn,
+} from '../../helpers/byo-models';
 import { loadByoModel } from '../../../src/main/inference/byo/model';
 import { clearRegisteredByoModels } from '../../../src/main/inference/byo/registry';
 import { getModel, listModels, modelInfos, registerByoModel } from '../../../src/main/inference/models';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-byo-'));
+/** The test models are written into `dir`. */
+const constantModel = (...a: DropFirst<Parameters<typeof constantModelIn>>) => constantModelIn(dir, ...a);
+const writeModel = (...a: DropFirst<Parameters<typeof writeModelIn>>) => writeModelIn(dir, ...a);
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const K = 17;
@@ -30,83 +39,6 @@ const toFrame = (xIn: number, yIn: number): [number, number] => [
   CROP.cx + (xIn - W / 2) * (CROP.w / W),
   CROP.cy + (yIn - H / 2) * (CROP.h / H),
 ];
-
-interface Out {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-  /** Declared shape (default: `shape`); strings are symbolic dims. */
-  declared?: (number | string)[];
-}
-
-/** A model whose outputs are constants + 0·ΣInput (so ORT cannot drop the input). */
-function constantModel(
-  file: string,
-  input: { name: string; shape: (number | string)[]; dtype?: 'float32' | 'uint8' },
-  outputs: Out[],
-): string {
-  const g = new GraphBuilder();
-  g.reserve(input.name);
-  for (const o of outputs) g.reserve(o.name);
-  let x = input.name;
-  if (input.dtype === 'uint8') x = g.node1('Cast', [x], 'cast', [attr.int('to', OnnxDataType.FLOAT)]);
-  const sum = g.node1('ReduceSum', [x], 'sum', [attr.int('keepdims', 0)]);
-  const zero = g.node1('Mul', [sum, g.constant(float32Tensor([0], []), 'zero')], 'zero');
-  for (const o of outputs) {
-    const c = g.constant({ dtype: 'float32', shape: o.shape, data: o.data }, `${o.name}_const`);
-    g.node('Add', [c, zero], o.name, [], [o.name]);
-  }
-  return writeModel(
-    file,
-    g,
-    [
-      {
-        name: input.name,
-        elemType: input.dtype === 'uint8' ? OnnxDataType.UINT8 : OnnxDataType.FLOAT,
-        shape: input.shape,
-      },
-    ],
-    outputs.map((o) => ({ name: o.name, elemType: OnnxDataType.FLOAT, shape: o.declared ?? o.shape })),
-  );
-}
-
-function writeModel(
-  file: string,
-  g: GraphBuilder,
-  inputs: OnnxValueInfo[],
-  outputs: OnnxValueInfo[],
-): string {
-  const path = join(dir, file);
-  writeFileSync(
-    path,
-    encodeModel({
-      irVersion: 8,
-      opset: 17,
-      producerName: 'kinema-byo-test',
-      producerVersion: '0',
-      graph: {
-        name: 'g',
-        nodes: g.nodes,
-        initializers: [...g.initializers.values()],
-        inputs,
-        outputs,
-        valueInfo: [],
-      },
-    }),
-  );
-  return path;
-}
-
-/** Gaussian blobs [K, h, w], blob j at `at[j]` (sub-cell), peak `peak[j]`. */
-function blobs(h: number, w: number, at: [number, number][], peak: number[], sigma = 2): Float32Array {
-  const out = new Float32Array(at.length * h * w);
-  at.forEach(([bx, by], j) => {
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        out[j * h * w + y * w + x] = peak[j] * Math.exp(-((x - bx) ** 2 + (y - by) ** 2) / (2 * sigma ** 2));
-  });
-  return out;
-}
 
 /** 1-D Gaussians [K, len], peak j exactly at index at[j]. */
 function peaks1d(len: number, at: number[], peak: number, sigma = 3): Float32Array {
@@ -390,20 +322,18 @@ describe('registry', () => {
     expect(modelInfos()).toEqual([
       expect.objectContaining({ id: 'movenet-lightning' }),
       expect.objectContaining({ id: 'movenet-thunder' }),
+      expect.objectContaining({ id: 'blazepose-full' }),
+      expect.objectContaining({ id: 'movenet-multipose' }),
       {
         id: 'test-hrnet',
         task: 'pose2d-topdown-heatmap',
         description: 'Test HRNet (user model, 192×256)',
         skeletonId: 'coco17',
         inputSize: 256,
+        people: ['single', 'multi'],
       },
     ]);
-    expect(getModel('test-hrnet', models, { userModels: true }).descriptorPath).toBe(
-      join(models, 'user', 'hrnet.json'),
-    );
-    expect(() => getModel('test-hrnet')).toThrow(
-      /"test-hrnet" is a user top-down model \(pose2d-topdown-heatmap\)/,
-    );
+    expect(getModel('test-hrnet', models).descriptorPath).toBe(join(models, 'user', 'hrnet.json'));
     expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(
       /broken\.json is not valid JSON[^]*"movenet-lightning" .* already taken/,
     );
@@ -415,7 +345,7 @@ describe('registry', () => {
     const d = registerByoModel(descriptor('reg', { ...heatmapDescriptor('rtmpose.onnx'), id: 'reg' }));
     expect(d.modelPath).toBe(join(dir, 'rtmpose.onnx'));
     expect(listModels()).toHaveLength(before + 1);
-    expect(getModel('reg', undefined, { userModels: true }).path).toBe(join(dir, 'rtmpose.onnx'));
+    expect(getModel('reg').path).toBe(join(dir, 'rtmpose.onnx'));
     expect(() => registerByoModel(descriptor('reg-missing', heatmapDescriptor('none.onnx')))).toThrow(
       /Model file not found/,
     );

@@ -28,7 +28,7 @@ import {
   humanModelJsonPath,
   humanModelMissingReason,
 } from '../../../src/main/inference/human-models';
-import { getModel, listModels } from '../../../src/main/inference/models';
+import { getModel, listModels, modelInfos, requirePeopleMode } from '../../../src/main/inference/models';
 import {
   convertMoveNetMultiPose,
   convertMoveNetThunder,
@@ -72,7 +72,7 @@ async function runOnnx(bytes: Uint8Array, feeds: Record<string, ort.Tensor>) {
 }
 
 describe('registry', () => {
-  it('offers Thunder to pose detection with its 256 px input, BlazePose only on request', () => {
+  it('offers Thunder with its 256 px input, BlazePose for one athlete, MultiPose for everyone', () => {
     expect(getModel('movenet-thunder')).toMatchObject({
       task: 'pose2d-single',
       skeletonId: 'coco17',
@@ -81,11 +81,10 @@ describe('registry', () => {
       outputName: 'Identity',
     });
     expect(getModel('movenet-lightning').inputSize).toBe(192);
-    expect(() => getModel('blazepose-full')).toThrow(KinemaError);
-    expect(() => getModel('blazepose-full')).toThrow(
-      /pose2d-blazepose\) is not supported by pose detection yet/,
-    );
-    expect(getModel('blazepose-full', undefined, { anyTask: true })).toMatchObject({
+    expect(getModel('movenet-thunder').people).toEqual(['single', 'multi']);
+    const blaze = getModel('blazepose-full');
+    expect(blaze).toMatchObject({
+      people: ['single'],
       task: 'pose2d-blazepose',
       skeletonId: 'blazepose33',
       inputSize: 256,
@@ -94,11 +93,14 @@ describe('registry', () => {
     expect(listModels().map((m) => m.id)).toEqual(
       expect.arrayContaining(['movenet-lightning', 'movenet-thunder', 'blazepose-full', 'movenet-multipose']),
     );
-    expect(() => getModel('movenet-multipose')).toThrow(/pose2d-multi\) is not supported/);
-    expect(getModel('movenet-multipose', undefined, { anyTask: true })).toMatchObject({
-      skeletonId: 'coco17',
-      inputSize: 256,
-    });
+    const multi = getModel('movenet-multipose');
+    expect(multi).toMatchObject({ skeletonId: 'coco17', inputSize: 256, people: ['multi'] });
+    expect(() => requirePeopleMode(blaze, 'multi')).toThrow(KinemaError);
+    expect(() => requirePeopleMode(blaze, 'multi')).toThrow(/one person only; choose "one athlete"/);
+    expect(() => requirePeopleMode(multi, 'single')).toThrow(/everyone in the frame; choose "everyone"/);
+    expect(modelInfos().map((m) => m.id)).toEqual(
+      expect.arrayContaining(['movenet-lightning', 'movenet-thunder', 'blazepose-full', 'movenet-multipose']),
+    );
   });
 });
 

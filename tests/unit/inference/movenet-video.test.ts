@@ -10,7 +10,8 @@ import {
   cropResize,
   fullFrameRegion,
   keypointsFromOutput,
-  MoveNetTracker,
+  CropTracker,
+  MoveNetCropRunner,
   nextCropRegion,
 } from '../../../src/main/inference/movenet-video';
 import { samplePersonRgb } from '../../../src/main/inference/movenet';
@@ -21,7 +22,7 @@ const tmp = tempDir('movenet-video-');
 afterAll(() => tmp.cleanup());
 
 describe('model registry and sessions', () => {
-  it('lists MoveNet Lightning and Thunder from the manifest and refuses unknown ids', () => {
+  it('lists the detection models from the manifest, Lightning first, and refuses unknown ids', () => {
     expect(modelInfos()).toEqual([
       expect.objectContaining({
         id: 'movenet-lightning',
@@ -35,10 +36,12 @@ describe('model registry and sessions', () => {
         skeletonId: 'coco17',
         inputSize: 256,
       }),
+      expect.objectContaining({ id: 'blazepose-full', people: ['single'] }),
+      expect.objectContaining({ id: 'movenet-multipose', people: ['multi'] }),
     ]);
     expect(getModel('movenet-lightning').path).toMatch(/native-models[/\\]movenet-lightning\.onnx$/);
     expect(() => getModel('nope')).toThrow(
-      /Unknown model "nope"\. Available: movenet-lightning, movenet-thunder\./,
+      /Unknown model "nope"\. Available: movenet-lightning, movenet-thunder, blazepose-full, movenet-multipose\./,
     );
   });
 
@@ -102,11 +105,8 @@ describe('MoveNet crop strategy', () => {
       const model = getModel(id);
       expect(model.inputSize).toBe(id === 'movenet-thunder' ? 256 : 192);
       const { session, release } = await createSession(model.path, { threads: 1 });
-      const tracker = new MoveNetTracker({
-        session,
-        inputName: model.inputName,
-        outputName: model.outputName,
-        inputSize: model.inputSize,
+      const tracker = new CropTracker({
+        runner: new MoveNetCropRunner({ session, ...model, width: W, height: H }),
         width: W,
         height: H,
       });

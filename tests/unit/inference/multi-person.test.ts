@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDetectorPath, getModel } from '../../../src/main/inference/models';
 import { samplePersonRgb } from '../../../src/main/inference/movenet';
+import { MoveNetCropRunner } from '../../../src/main/inference/movenet-video';
 import { MultiPersonEstimator, regionFromBox } from '../../../src/main/inference/multi-person';
 import { createSession, type ModelSession } from '../../../src/main/inference/session';
 
@@ -47,10 +48,14 @@ describe('MultiPersonEstimator', () => {
     };
     const model = getModel('movenet-lightning');
     const est = new MultiPersonEstimator({
-      session: movenet,
-      inputName: model.inputName,
-      outputName: model.outputName,
-      inputSize: model.inputSize,
+      runner: new MoveNetCropRunner({
+        session: movenet,
+        inputName: model.inputName,
+        outputName: model.outputName,
+        inputSize: model.inputSize,
+        width: W,
+        height: H,
+      }),
       detector: centernet,
       width: W,
       height: H,

@@ -1,23 +1,30 @@
 /**
- * The detect job: 2D poses of one person over a frame range, with MoveNet single-pose.
+ * The detect job: 2D poses over a frame range, of one athlete (track 0) or of everyone (a track
+ * per person), with any model a video poser can run (inference/video-posers.ts).
  *
  * ffmpeg decodes the range (in its own threads, at most DECODE_MAX_SIZE on the long side, its pipe
- * read on a separate thread) while the model runs on the previous frames; each frame is cropped around the person found in the
- * previous one (MoveNetTracker). Keypoints are scaled back to source-video pixels and committed to
- * track 0 of a new run in chunks of CHUNK_FRAMES, each with the next frame to process as the
- * checkpoint. Resumed after a kill, the job seeks to that frame and continues.
+ * read on a separate thread) while the model runs on the previous frames. Poses come back in
+ * decoded pixels with a track id and are scaled to source-video pixels. Poses of a confirmed track
+ * are buffered under its stored id; poses of a tentative track wait until it is confirmed (a track
+ * dropped as noise is never stored). Stored ids are dense (0, 1, 2…) in order of confirmation.
+ * Every CHUNK_FRAMES frames the buffered poses of all tracks are committed in one transaction with
+ * the next frame (and the next stored id) as the checkpoint; resumed after a kill, the job seeks
+ * to that frame and continues.
+ *
+ * Resume with everyone (a simplification): the tracker's state is not persisted. A resumed job
+ * starts a fresh tracker at the checkpoint frame and numbers new tracks from the checkpoint's next
+ * id, so a person seen across the kill continues as a new track (joinFragments can link them
+ * afterwards), and the poses of tracks still tentative at the checkpoint are lost.
  */
 import { availableParallelism } from 'node:os';
-import { boxFromKeypoints, meanKeypointScore } from '../../../shared/pose';
+import { getSkeleton } from '../../../shared/skeletons';
 import { getModel } from '../../inference/models';
-import { MIN_CROP_KEYPOINT_SCORE, MoveNetTracker, cropRunnerStats } from '../../inference/movenet-video';
-import { createSession } from '../../inference/session';
+import { openPoser, type PosedPerson } from '../../inference/video-posers';
 import { fittedSize } from '../../media/decode';
 import { streamRgbFramesThreaded } from '../../media/decode-thread';
 import { abortError } from '../../media/ffmpeg';
 import { indexFrames, probeVideo, seekTimeForFrame } from '../../media/probe';
 import type { JobRunner } from '../protocol';
-import { detectMulti } from './detect-multi';
 
 export interface DetectParams {
   videoId: number;
@@ -36,7 +43,7 @@ export interface DetectParams {
   threads?: number;
   /** Long side of the decoded frames the crops are taken from (default DECODE_MAX_SIZE). */
   decodeSize?: number;
-  /** 'single' (default): one athlete, track 0; 'multi': everyone, tracked (detect-multi.ts). */
+  /** 'single' (default): one athlete, track 0; 'multi': everyone, a track each. */
   people?: 'single' | 'multi';
 }
 
@@ -86,11 +93,20 @@ export const PREFETCH = 8;
 export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> = async (ctx) => {
   const p = ctx.params;
   const total = p.outFrame - p.inFrame;
+  const people = p.people ?? 'single';
   const model = getModel(p.model);
   ctx.progress({ phase: 'load', done: 0, total, message: `Loading ${model.id}` });
   const threads = p.threads ?? (Number(process.env.KINEMA_ORT_THREADS) || DEFAULT_THREADS);
-  const { session } = await createSession(model.path, { threads });
+  const dec = fittedSize(p.width, p.height, p.decodeSize ?? DECODE_MAX_SIZE);
+  const poser = await openPoser(model, {
+    people,
+    width: dec.width,
+    height: dec.height,
+    threads,
+    minPoseScore: MIN_POSE_SCORE,
+  });
   try {
+    const k = getSkeleton(poser.skeletonId).joints.length;
     let cp = ctx.checkpoint;
     if (!cp) {
       const fresh: DetectCheckpoint = { runId: 0, nextFrame: p.inFrame, posed: 0 };
@@ -98,13 +114,13 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
         {
           op: 'createPoseRun',
           videoId: p.videoId,
-          skeletonId: 'coco17',
+          skeletonId: poser.skeletonId,
           model: model.id,
           params: {
             inFrame: p.inFrame,
             outFrame: p.outFrame,
             decodeSize: p.decodeSize ?? DECODE_MAX_SIZE,
-            ...(p.people === 'multi' ? { people: 'multi' } : {}),
+            ...(people === 'multi' ? { people } : {}),
           },
           jobId: ctx.jobId,
           trackLabel: 'person',
@@ -126,59 +142,99 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
       const index = await indexFrames(await probeVideo(p.path, ctx.signal), ctx.signal);
       seekS = seekTimeForFrame(index.frameTimes, cp.nextFrame);
     }
-
-    const dec = fittedSize(p.width, p.height, p.decodeSize ?? DECODE_MAX_SIZE);
     const sx = p.width / dec.width;
     const sy = p.height / dec.height;
-    if (p.people === 'multi')
-      return await detectMulti({ ctx, session, model, threads, cp, seekS, dec, sx, sy, total });
-    const tracker = new MoveNetTracker({
-      session,
-      inputName: model.inputName,
-      outputName: model.outputName,
-      inputSize: model.inputSize,
-      width: dec.width,
-      height: dec.height,
-    });
-    const k = 17;
-    const buf = {
-      frames: new Int32Array(CHUNK_FRAMES),
-      keypoints: new Float32Array(CHUNK_FRAMES * k * 3),
-      boxes: new Float32Array(CHUNK_FRAMES * 4),
-      scores: new Float32Array(CHUNK_FRAMES),
-    };
-    let inChunk = 0;
-    let posedInChunk = 0;
+
+    interface Row {
+      frame: number;
+      person: PosedPerson;
+    }
+    /** Tracker id → stored id, for confirmed tracks. */
+    const storedId = new Map<number, number>();
+    /** Poses of tentative tracks, by tracker id. */
+    const tentative = new Map<number, Row[]>();
+    /** Poses of confirmed tracks waiting for the next commit, by stored id. */
+    const buffered = new Map<number, Row[]>();
+    // A single athlete is track 0, created with the run; on resume it keeps that id.
+    let nextTrackId = people === 'single' ? 0 : (cp.nextTrackId ?? 0);
+    let posed = cp.posed;
     let frame = cp.nextFrame;
     let processed = 0;
+    let inChunk = 0;
     const started = performance.now();
     let pending: Promise<unknown> = Promise.resolve();
-    let posed = cp.posed;
+
+    const keep = (f: number, person: PosedPerson) => {
+      // Source-video pixels.
+      const kp = person.keypoints;
+      for (let j = 0; j < k; j++) {
+        kp[j * 3] *= sx;
+        kp[j * 3 + 1] *= sy;
+      }
+      const b = person.box;
+      b[0] *= sx;
+      b[1] *= sy;
+      b[2] *= sx;
+      b[3] *= sy;
+      const row = { frame: f, person };
+      if (!person.confirmed) {
+        const rows = tentative.get(person.trackId) ?? [];
+        rows.push(row);
+        tentative.set(person.trackId, rows);
+        return;
+      }
+      let id = storedId.get(person.trackId);
+      if (id === undefined) {
+        id = nextTrackId++;
+        storedId.set(person.trackId, id);
+        buffered.set(id, tentative.get(person.trackId) ?? []);
+        tentative.delete(person.trackId);
+      }
+      const rows = buffered.get(id) ?? [];
+      rows.push(row);
+      buffered.set(id, rows);
+    };
 
     const flush = async (nextFrame: number) => {
-      const n = posedInChunk;
-      const op = {
-        op: 'appendPoses' as const,
-        videoId: p.videoId,
-        runId,
-        trackId: 0,
-        frames: buf.frames.slice(0, n),
-        keypoints: buf.keypoints.slice(0, n * k * 3),
-        boxes: buf.boxes.slice(0, n * 4),
-        scores: buf.scores.slice(0, n),
-      };
-      posed += n;
+      // Forget the poses of tentative tracks the tracker has dropped.
+      const live = poser.liveTrackIds(nextFrame);
+      for (const id of [...tentative.keys()]) if (!live.has(id)) tentative.delete(id);
+      const tracks = [...buffered.entries()]
+        .filter(([, rows]) => rows.length)
+        .sort((x, y) => x[0] - y[0])
+        .map(([trackId, rows]) => {
+          const n = rows.length;
+          const chunk = {
+            trackId,
+            label: 'person',
+            frames: new Int32Array(n),
+            keypoints: new Float32Array(n * k * 3),
+            boxes: new Float32Array(n * 4),
+            scores: new Float32Array(n),
+          };
+          rows.forEach((r, i) => {
+            chunk.frames[i] = r.frame;
+            chunk.keypoints.set(r.person.keypoints, i * k * 3);
+            chunk.boxes.set(r.person.box, i * 4);
+            chunk.scores[i] = r.person.score;
+          });
+          posed += n;
+          return chunk;
+        });
+      buffered.clear();
       inChunk = 0;
-      posedInChunk = 0;
       // One commit in flight at a time: the next chunk is detected while this one is written.
       await pending;
-      pending = ctx.commit(op, { runId, nextFrame, posed });
+      pending = ctx.commit(
+        { op: 'appendPoseTracks', videoId: p.videoId, runId, tracks },
+        { runId, nextFrame, posed, ...(people === 'multi' ? { nextTrackId } : {}) },
+      );
       const fps = processed / ((performance.now() - started) / 1000);
       ctx.progress({
         phase: 'detect',
         done: nextFrame - p.inFrame,
         total,
-        message: `${fps.toFixed(0)} frames/s`,
+        message: `${fps.toFixed(0)} frames/s${people === 'multi' ? `, ${nextTrackId} people` : ''}`,
       });
     };
 
@@ -197,19 +253,7 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
       });
       for await (const rgb of frames) {
         if (ctx.signal.aborted) throw abortError();
-        const kp = await tracker.estimate(rgb, MIN_POSE_SCORE);
-        for (let j = 0; j < k; j++) {
-          kp[j * 3] *= sx;
-          kp[j * 3 + 1] *= sy;
-        }
-        const score = meanKeypointScore(kp);
-        if (score >= MIN_POSE_SCORE) {
-          const i = posedInChunk++;
-          buf.frames[i] = frame;
-          buf.keypoints.set(kp, i * k * 3);
-          buf.boxes.set(boxFromKeypoints(kp, MIN_CROP_KEYPOINT_SCORE), i * 4);
-          buf.scores[i] = score;
-        }
+        for (const person of await poser.estimate(frame, rgb)) keep(frame, person);
         frame++;
         processed++;
         inChunk++;
@@ -223,14 +267,25 @@ export const runDetect: JobRunner<DetectParams, DetectCheckpoint, DetectResult> 
     await pending;
     const elapsedS = (performance.now() - started) / 1000;
     ctx.progress({ phase: 'done', done: total, total, message: 'Detected' });
+    const st = poser.stats();
+    const per = (ms: number, n: number) => (n ? ms / n : 0);
     return {
       runId,
       frames: processed,
       posed,
       fps: processed / Math.max(elapsedS, 1e-6),
-      ...cropRunnerStats(tracker),
+      modelMs: per(st.modelMs, st.inferences),
+      cropMs: per(st.cropMs, st.inferences),
+      inferences: st.inferences,
+      ...(people === 'multi' || st.detectorRuns
+        ? {
+            tracks: people === 'multi' ? nextTrackId : undefined,
+            detectorRuns: st.detectorRuns,
+            detectorMs: per(st.detectorMs, st.detectorRuns),
+          }
+        : {}),
     };
   } finally {
-    await session.release();
+    await poser.release();
   }
 };

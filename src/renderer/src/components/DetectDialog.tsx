@@ -78,6 +78,11 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
       ? `frames ${r.inFrame}–${r.outFrame - 1} · ${r.outFrame - r.inFrame} f${fps > 0 ? ` · ${((r.outFrame - r.inFrame) / fps).toFixed(1)} s` : ''}`
       : '';
 
+  const selectedModel = models?.find((m) => m.id === model);
+  // A model runs only the people modes it supports (BlazePose: one athlete; MultiPose: everyone).
+  const peopleModes = selectedModel?.people ?? ['single', 'multi'];
+  const effectivePeople = peopleModes.includes(people) ? people : (peopleModes[0] ?? people);
+
   const submit = async () => {
     if (submitting || !video || !chosen) return;
     if (!model) {
@@ -88,7 +93,7 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
     setError(null);
     try {
       const whole = effective === 'video';
-      const who = people === 'multi' ? { people } : {};
+      const who = effectivePeople === 'multi' ? { people: effectivePeople } : {};
       await call(
         'poses.detect',
         whole
@@ -106,8 +111,6 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
       setSubmitting(false);
     }
   };
-
-  const selectedModel = models?.find((m) => m.id === model);
 
   return (
     <Modal
@@ -173,11 +176,15 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
           <span>People</span>
           <select
             data-testid="detect-people-select"
-            value={people}
+            value={effectivePeople}
             onChange={(e) => setPeople(e.target.value === 'multi' ? 'multi' : 'single')}
           >
-            <option value="single">Single athlete</option>
-            <option value="multi">Everyone (one track each)</option>
+            <option value="single" disabled={!peopleModes.includes('single')}>
+              One athlete
+            </option>
+            <option value="multi" disabled={!peopleModes.includes('multi')}>
+              Everyone (one track each)
+            </option>
           </select>
         </label>
         <fieldset className="detect-range">
