@@ -1,12 +1,16 @@
 /**
- * 2D pose accuracy of MoveNet Lightning against a human COCO-17 label: the COCO val2017 skier
- * (image 785) in ../shared/data/images/coco-skier/ (the image and its annotations.json).
+ * 2D pose accuracy of every shipped pose model against a human COCO-17 label: the COCO val2017
+ * skier (image 785) in ../shared/data/images/coco-skier/ (the image and its annotations.json).
  *   npx tsx bench/eval-coco-skier.ts
  *
- * Variants:
+ * Variants, for MoveNet Lightning and Thunder:
  *  (a) MoveNet on a square crop around the ground-truth box (side = 1.2 × its longer side);
  *  (b) CenterNet finds the person box, then MoveNet on the same kind of crop of that box;
  *  (c) MoveNet on the whole image letterboxed into a square (what a detection starts with).
+ * And for every model, (d) the detect job's poser (inference/video-posers.ts) given the image as
+ * two frames of a still video: what a detection stores once it has locked on (MoveNet: crop from
+ * the first frame's pose; BlazePose: detector ROI, then the landmarks' own ROI; MultiPose: the
+ * whole frame, the pose nearest the label). BlazePose's COCO-17 + feet are scored on the COCO-17.
  * Metrics over the labelled keypoints only (v > 0):
  *  - OKS with the COCO sigmas and the annotation's `area` (COCO's keypoint evaluation formula);
  *  - PCK@0.2 (torso): error < 0.2 × the torso diameter, |left shoulder − right hip| of the label;
@@ -20,7 +24,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { detectPeople } from '../src/main/inference/centernet';
-import { getDetectorPath, getModel } from '../src/main/inference/models';
+import { getDetectorPath, getModel, modelInfos } from '../src/main/inference/models';
+import { openPoser } from '../src/main/inference/video-posers';
 import {
   cropResize,
   fullFrameRegion,
@@ -79,10 +84,9 @@ const sessionOptions: ort.InferenceSession.SessionOptions = {
   interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
 };
-const model = getModel('movenet-lightning');
-const movenet = await ort.InferenceSession.create(model.path, sessionOptions);
 const centernet = await ort.InferenceSession.create(getDetectorPath('centernet'), sessionOptions);
-const size = model.inputSize;
+let movenet: ort.InferenceSession;
+let size = 0;
 
 async function moveNet(region: CropRegion): Promise<{ kp: Float32Array; ms: number }> {
   const input = new Int32Array(size * size * 3);
@@ -136,44 +140,72 @@ function evaluate(kp: Float32Array) {
   };
 }
 
-// Warm-up (first ORT runs allocate): timings below are of a second run.
-await moveNet(fullFrameRegion(width, height));
-await detectPeople(centernet, rgb, width, height);
-
 const rows: { name: string; box: string; ms: number; r: ReturnType<typeof evaluate> }[] = [];
-const fmtBox = (b: readonly number[]) => `[${b.map((v) => v.toFixed(0)).join(', ')}]`;
+const fmtBox = (b: ArrayLike<number>) => `[${Array.from(b, (v) => v.toFixed(0)).join(', ')}]`;
 
-// (a) GT box.
-{
-  const { kp, ms } = await moveNet(paddedSquare(ann.bbox));
-  rows.push({ name: '(a) MoveNet, GT-box crop', box: fmtBox(ann.bbox), ms, r: evaluate(kp) });
-}
-// (b) CenterNet box.
-{
-  const t = performance.now();
-  const people = await detectPeople(centernet, rgb, width, height);
-  const detMs = performance.now() - t;
-  if (people.length === 0) {
-    console.log('(b) CenterNet found no person in the image.');
-  } else {
-    // The detection that best matches the labelled person (the image may hold others).
-    const best = people.reduce((a, b) => (iouXywh(b.box, ann.bbox) > iouXywh(a.box, ann.bbox) ? b : a));
-    const { kp, ms } = await moveNet(paddedSquare(best.box));
-    rows.push({
-      name: `(b) CenterNet → MoveNet`,
-      box: `${fmtBox(best.box)} s=${best.score.toFixed(2)} IoU=${iouXywh(best.box, ann.bbox).toFixed(2)}`,
-      ms: ms + detMs,
-      r: evaluate(kp),
-    });
+for (const id of ['movenet-lightning', 'movenet-thunder']) {
+  const model = getModel(id);
+  movenet = await ort.InferenceSession.create(model.path, sessionOptions);
+  size = model.inputSize;
+  const name = id === 'movenet-lightning' ? 'Lightning' : 'Thunder';
+  // Warm-up (first ORT runs allocate): timings below are of a second run.
+  await moveNet(fullFrameRegion(width, height));
+  await detectPeople(centernet, rgb, width, height);
+  // (a) GT box.
+  {
+    const { kp, ms } = await moveNet(paddedSquare(ann.bbox));
+    rows.push({ name: `(a) ${name}, GT-box crop`, box: fmtBox(ann.bbox), ms, r: evaluate(kp) });
   }
-}
-// (c) Whole image.
-{
-  const { kp, ms } = await moveNet(fullFrameRegion(width, height));
-  rows.push({ name: '(c) MoveNet, whole image', box: '-', ms, r: evaluate(kp) });
+  // (b) CenterNet box.
+  {
+    const t = performance.now();
+    const people = await detectPeople(centernet, rgb, width, height);
+    const detMs = performance.now() - t;
+    if (people.length === 0) {
+      console.log('(b) CenterNet found no person in the image.');
+    } else {
+      // The detection that best matches the labelled person (the image may hold others).
+      const best = people.reduce((a, b) => (iouXywh(b.box, ann.bbox) > iouXywh(a.box, ann.bbox) ? b : a));
+      const { kp, ms } = await moveNet(paddedSquare(best.box));
+      rows.push({
+        name: `(b) CenterNet → ${name}`,
+        box: `${fmtBox(best.box)} s=${best.score.toFixed(2)} IoU=${iouXywh(best.box, ann.bbox).toFixed(2)}`,
+        ms: ms + detMs,
+        r: evaluate(kp),
+      });
+    }
+  }
+  // (c) Whole image.
+  {
+    const { kp, ms } = await moveNet(fullFrameRegion(width, height));
+    rows.push({ name: `(c) ${name}, whole image`, box: '-', ms, r: evaluate(kp) });
+  }
+  await movenet.release();
 }
 
-function iouXywh(a: readonly number[], b: readonly number[]): number {
+// (d) The detect job's posers, the image given twice (a still video).
+for (const model of modelInfos()) {
+  const people = model.people.includes('single') ? 'single' : 'multi';
+  const poser = await openPoser(getModel(model.id), { people, width, height, threads, minPoseScore: 0.2 });
+  await poser.estimate(0, rgb);
+  const t = performance.now();
+  const found = await poser.estimate(1, rgb);
+  const ms = performance.now() - t;
+  await poser.release();
+  if (found.length === 0) {
+    console.log(`(d) ${model.id}: no pose found`);
+    continue;
+  }
+  const best = found.reduce((a, b) => (iouXywh(b.box, ann.bbox) > iouXywh(a.box, ann.bbox) ? b : a));
+  rows.push({
+    name: `(d) ${model.id} (${people}, ${poser.skeletonId})`,
+    box: `${fmtBox(best.box)} IoU=${iouXywh(best.box, ann.bbox).toFixed(2)}`,
+    ms,
+    r: evaluate(best.keypoints.slice(0, K * 3)),
+  });
+}
+
+function iouXywh(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const ix = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
   const iy = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
   const inter = ix * iy;
@@ -196,10 +228,10 @@ for (const { name, box, ms, r } of rows)
   );
 console.log('');
 console.log('Per-joint error (px):');
-console.log(`| Joint | ${rows.map((r) => r.name.slice(0, 3)).join(' | ')} |`);
+rows.forEach((r, i) => console.log(`  [${i + 1}] ${r.name}`));
+console.log(`| Joint | ${rows.map((_, i) => `[${i + 1}]`).join(' | ')} |`);
 console.log(`| --- | ${rows.map(() => '---:').join(' | ')} |`);
 labelled.forEach((j, i) =>
   console.log(`| ${COCO17_JOINTS[j]} | ${rows.map((r) => r.r.err[i].toFixed(1)).join(' | ')} |`),
 );
-await movenet.release();
 await centernet.release();
