@@ -163,6 +163,92 @@ export const poseTrackDataSchema = z.object({
   scores: z.instanceof(Uint8Array),
 });
 
+/** Filter of kinematics series (shared/kinematics/series.ts). */
+export const seriesFilterSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('butterworth'), cutoffHz: z.number().positive().max(1000) }).strict(),
+  z.object({ kind: z.literal('gaussian'), sigmaFrames: z.number().positive().max(1000) }).strict(),
+  z.object({ kind: z.literal('median'), window: z.number().int().min(3).max(301) }).strict(),
+]);
+
+/** A user-defined angle (shared/kinematics/angles.ts AngleSpec); points by joint name. */
+export const angleSpecSchema = z
+  .object({
+    name: z.string().trim().min(1).max(80),
+    kind: z.enum(['inner', 'signed', 'segment', 'segments']),
+    points: z.array(z.string().min(1).max(80)).min(2).max(4),
+    sign: z.union([z.literal(1), z.literal(-1)]).optional(),
+    offset: z.number().finite().optional(),
+    center: z.number().finite().optional(),
+    description: z.string().max(300).optional(),
+  })
+  .strict();
+
+/** Which track, which frames, how: the input of kinematics.compute and kinematics.export. */
+const kinematicsInput = {
+  runId: id,
+  trackId: z.number().int().min(0),
+  /** Half-open frame range; the whole track when absent. */
+  inFrame: frameIndex.optional(),
+  outFrame: frameIndex.optional(),
+  /** Default: zero-phase Butterworth at 6 Hz. */
+  filter: seriesFilterSchema.optional(),
+  /** 2D: which way the person faces ('auto' detects it per frame). */
+  facing: z.enum(['auto', 'left', 'right']).optional(),
+  custom: z.array(angleSpecSchema).max(50).optional(),
+};
+
+const nullableNumber = z.number().nullable();
+export const kinematicsResultSchema = z.object({
+  runId: id,
+  trackId: z.number().int(),
+  skeletonId: z.string(),
+  fps: z.number(),
+  /** Video frame of the series' first sample. */
+  firstFrame: z.number().int(),
+  frameCount: z.number().int(),
+  filter: seriesFilterSchema,
+  angles: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      /** Float32 little-endian bytes, degrees per frame, NaN = gap. */
+      raw: z.instanceof(Uint8Array),
+      filtered: z.instanceof(Uint8Array),
+      validFrames: z.number().int(),
+      summary: z.object({
+        min: nullableNumber,
+        max: nullableNumber,
+        mean: nullableNumber,
+        range: nullableNumber,
+        minFrame: z.number().int(),
+        maxFrame: z.number().int(),
+      }),
+    }),
+  ),
+  unavailable: z.array(z.object({ name: z.string(), reason: z.string() })),
+  gait: z
+    .object({
+      mode: z.enum(['walk', 'run']),
+      method: z.string(),
+      /** Video frames (fractional). */
+      events: z.array(
+        z.object({
+          side: z.enum(['left', 'right']),
+          kind: z.enum(['foot_strike', 'toe_off']),
+          frame: z.number(),
+          time: z.number(),
+        }),
+      ),
+      /** GaitMetrics with NaN as null. */
+      metrics: z.record(z.string(), z.unknown()),
+      warnings: z.array(z.string()),
+    })
+    .nullable(),
+  gaitError: z.string().nullable(),
+});
+export type KinematicsResult = z.infer<typeof kinematicsResultSchema>;
+
 /** Every request the renderer may make: name → payload schema and result schema. */
 export const requests = {
   'app.info': {
@@ -291,6 +377,18 @@ export const requests = {
     }),
   },
   'poses.deleteRun': { input: z.object({ runId: id }).strict(), output: z.object({ deleted: z.boolean() }) },
+  'kinematics.compute': { input: z.object(kinematicsInput).strict(), output: kinematicsResultSchema },
+  'kinematics.export': {
+    input: z
+      .object({
+        ...kinematicsInput,
+        format: z.enum(['csv', 'json']),
+        /** Where to write; default: beside the video, named after it and the track. */
+        outPath: filePath.optional(),
+      })
+      .strict(),
+    output: z.object({ path: z.string() }),
+  },
 } as const;
 
 /** Every event main pushes to the renderer. */

@@ -4,6 +4,7 @@
  * without duplicated frames; pose files import and export; bad input is refused and writes nothing.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +144,43 @@ describe('pose detection', () => {
       skeletonId: 'coco17',
     });
     expect(runs[0].tracks[0]).toMatchObject({ trackId: 0, frameCount: t.frames.length });
+  });
+
+  it('kinematics: writes joint angles of the detected track as CSV and JSON', () => {
+    const csv = join(tmp.dir, 'stand-angles.csv');
+    const r = cli(['kinematics', '1', '--out', csv, '--project', project, '--json'], env);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { path: string; frames: number; angles: string[] };
+    expect(summary.path).toBe(csv);
+    expect(summary.angles).toEqual(expect.arrayContaining(['right_knee_flexion', 'trunk_lean']));
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^frame,time_s,.*right_knee_flexion_raw,right_knee_flexion/);
+    expect(lines.length - 1).toBe(summary.frames);
+    // She stands still: small knee flexion, upright trunk.
+    const head = lines[0].split(',');
+    const knees = lines
+      .slice(1)
+      .map((l) => Number(l.split(',')[head.indexOf('right_knee_flexion')]))
+      .filter(Number.isFinite);
+    expect(knees.length).toBeGreaterThan(summary.frames * 0.8);
+    expect(Math.max(...knees.map(Math.abs))).toBeLessThan(40);
+
+    const json = join(tmp.dir, 'stand-angles.json');
+    const j = cli(
+      ['kinematics', '1', '--out', json, '--filter', 'median', '--window', '3', '--project', project],
+      env,
+    );
+    expect(j.code).toBe(0);
+    expect(j.stdout).toMatch(/Wrote \d+ angles × \d+ frames/);
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ filter: { kind: 'median', window: 3 } });
+
+    const bad = cli(['kinematics', '1', '--out', join(tmp.dir, 'x.txt'), '--project', project], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--out must end in \.csv or \.json/);
+    const noPoses = cli(['kinematics', '2', '--out', csv, '--project', project], env);
+    expect(noPoses.code).not.toBe(0);
+    expect(noPoses.stderr).toMatch(/video 2 has no poses yet/);
   });
 
   it('BlazePose stores COCO-17 + feet: heels and big toes at the ankles or below, on her picture', () => {

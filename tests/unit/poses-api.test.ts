@@ -33,6 +33,8 @@ describe('pose requests', () => {
       value: [
         expect.objectContaining({ id: 'movenet-lightning', skeletonId: 'coco17', inputSize: 192 }),
         expect.objectContaining({ id: 'movenet-thunder', skeletonId: 'coco17', inputSize: 256 }),
+        expect.objectContaining({ id: 'blazepose-full', people: ['single'] }),
+        expect.objectContaining({ id: 'movenet-multipose', people: ['multi'] }),
       ],
     });
     const runs = await call('poses.runs', { videoId });

@@ -5,6 +5,7 @@
  */
 import type { Envelope, RequestInput, RequestName, RequestOutput } from '../../shared/contract';
 import { describeValidationError, isRequestName, KinemaError, requests } from '../../shared/contract';
+import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
 import * as videosDb from '../db/videos';
@@ -49,6 +50,8 @@ const handlers: Handlers = {
   'poses.tracks': (ws, { runId }) => ws.poseTracks(runId),
   'poses.deleteRun': (ws, { runId }) => ({ deleted: ws.deletePoseRun(runId) }),
   'poses.smooth': (ws, input) => ws.smoothPoseRun(input),
+  'kinematics.compute': (ws, input) => kinematicsResult(ws.db, input),
+  'kinematics.export': (ws, input) => ({ path: exportKinematics(ws.db, input) }),
 };
 
 export async function handleRequest(

@@ -2,12 +2,13 @@
  * Headless Kinema: the same services as the app, from a shell.
  * Run `kinema help` (or `node out/main/cli.js help`) for the commands.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Job } from '../../shared/contract';
+import type { Job, RequestInput } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
+import { kinematicsReport, writeKinematics } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
 import * as posesDb from '../db/poses';
@@ -48,6 +49,13 @@ Project commands (need --project FILE.kinema):
                                 defaults: one-euro 1 Hz / beta 0.05, butterworth 6 Hz, median 5
   export-poses <runId> --format F --out PATH
                                 write a run's poses; F: vpd, alphapose, coco, openpose, vp3d, csv
+  kinematics <videoId> | --clip ID  --out FILE.csv|FILE.json [--run N] [--track N]
+             [--from N --to N] [--filter butterworth|gaussian|median|none] [--cutoff HZ]
+             [--sigma FRAMES] [--window N] [--facing auto|left|right] [--angles SPECS.json]
+                                joint angles (raw and filtered, degrees) and gait events of a
+                                track; default: the video's newest run, its longest track, the
+                                clip's or whole range, Butterworth 6 Hz. CSV: one row per frame,
+                                gaps empty; JSON adds summaries, gait events and metrics
 
 File commands:
   probe <video>                 print what ffprobe and the frame index say, as JSON
@@ -126,6 +134,14 @@ async function main(): Promise<void> {
       cutoff: { type: 'string' },
       beta: { type: 'string' },
       window: { type: 'string' },
+      sigma: { type: 'string' },
+      clip: { type: 'string' },
+      run: { type: 'string' },
+      track: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      facing: { type: 'string' },
+      angles: { type: 'string' },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -372,6 +388,114 @@ async function main(): Promise<void> {
           : `Smoothed run ${runId} with ${filter} into run ${run.id}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
       );
       await ws.closeProject();
+      return;
+    }
+    case 'kinematics': {
+      if (!values.out) fail('--out FILE.csv or FILE.json is required');
+      const out = resolve(values.out);
+      const format = values.format ?? extname(out).slice(1).toLowerCase();
+      if (format !== 'csv' && format !== 'json')
+        fail(`--out must end in .csv or .json (or give --format csv|json), got "${values.out}"`);
+      const num = (v: string | undefined, name: string) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!(n > 0)) fail(`--${name} must be a number > 0, got "${v}"`);
+        return n;
+      };
+      const filter = ((): RequestInput<'kinematics.compute'>['filter'] => {
+        switch (values.filter ?? 'butterworth') {
+          case 'butterworth':
+            return { kind: 'butterworth', cutoffHz: num(values.cutoff, 'cutoff') ?? 6 };
+          case 'gaussian':
+            return { kind: 'gaussian', sigmaFrames: num(values.sigma, 'sigma') ?? 2 };
+          case 'median':
+            return {
+              kind: 'median',
+              window: values.window === undefined ? 5 : intArg(values.window, 'window'),
+            };
+          case 'none':
+            return { kind: 'none' };
+          default:
+            return fail(`--filter must be butterworth, gaussian, median or none, got "${values.filter}"`);
+        }
+      })();
+      const facings = ['auto', 'left', 'right'] as const;
+      const facing = facings.find((f) => f === values.facing);
+      if (values.facing !== undefined && !facing)
+        fail(`--facing must be auto, left or right, got "${values.facing}"`);
+      let custom: unknown;
+      if (values.angles) {
+        try {
+          custom = JSON.parse(readFileSync(resolve(values.angles), 'utf8'));
+        } catch (err) {
+          fail(`cannot read the angle specs ${values.angles}: ${(err as Error).message}`);
+        }
+      }
+      const ws = await openWorkstation(values.project);
+      try {
+        let videoId: number;
+        let range: { inFrame?: number; outFrame?: number } = {};
+        if (values.clip !== undefined) {
+          const clip = clipsDb.getClip(ws.db, intArg(values.clip, 'clip'));
+          videoId = clip.videoId;
+          range = { inFrame: clip.inFrame, outFrame: clip.outFrame };
+        } else videoId = intArg(args[0], 'video id (or --clip ID)');
+        if (values.from !== undefined) range.inFrame = intArg(values.from, 'from');
+        if (values.to !== undefined) range.outFrame = intArg(values.to, 'to');
+        const runs = ws.poseRuns(videoId);
+        const run =
+          values.run !== undefined
+            ? runs.find((r) => r.id === intArg(values.run, 'run'))
+            : runs.reduce<(typeof runs)[number] | undefined>(
+                (a, r) => (!a || r.id > a.id ? r : a),
+                undefined,
+              );
+        if (!run)
+          fail(
+            values.run !== undefined
+              ? `video ${videoId} has no pose run ${values.run} (runs: ${runs.map((r) => r.id).join(', ') || 'none'})`
+              : `video ${videoId} has no poses yet: run \`kinema detect ${videoId}\` first`,
+          );
+        const trackId =
+          values.track !== undefined
+            ? intArg(values.track, 'track')
+            : (run.tracks.reduce<(typeof run.tracks)[number] | undefined>(
+                (a, t) => (!a || t.frameCount > a.frameCount ? t : a),
+                undefined,
+              )?.trackId ?? 0);
+        const request = {
+          runId: run.id,
+          trackId,
+          ...range,
+          filter,
+          ...(facing ? { facing } : {}),
+          ...(custom !== undefined ? { custom: custom as never } : {}),
+        };
+        const report = kinematicsReport(ws.db, request);
+        writeKinematics(report, out, format);
+        const path = out;
+        const g = report.gait;
+        console.log(
+          values.json
+            ? JSON.stringify({
+                path,
+                runId: run.id,
+                trackId,
+                frames: report.frameCount,
+                angles: report.angles.map((a) => a.name),
+                gaitEvents: g?.events.length ?? 0,
+              })
+            : `Wrote ${report.angles.length} angles × ${report.frameCount} frames (run ${run.id}, track ${trackId}, frames ${report.firstFrame}–${report.firstFrame + report.frameCount - 1}) to ${path}` +
+                (report.unavailable.length
+                  ? `\n  not available: ${report.unavailable.map((u) => `${u.name} (${u.reason})`).join('; ')}`
+                  : '') +
+                (g
+                  ? `\n  gait (${g.mode}): ${g.events.length} events, cadence ${Number.isFinite(g.metrics.cadence) ? g.metrics.cadence.toFixed(1) : '—'} steps/min`
+                  : `\n  gait: ${report.gaitError}`),
+        );
+      } finally {
+        await ws.closeProject();
+      }
       return;
     }
     case 'export-poses': {

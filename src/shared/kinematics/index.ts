@@ -3,3 +3,4 @@ export * from './points';
 export * from './angles';
 export * from './series';
 export * from './gait';
+export * from './report';
