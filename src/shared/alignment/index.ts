@@ -1,0 +1,4 @@
+export * from './dtw';
+export * from './kendall';
+export * from './features';
+export { wasmKernelAvailable } from './wasm-kernel';
