@@ -3,6 +3,7 @@ import { ConfirmDialog } from './components/ConfirmDialog';
 import { DetectDialog } from './components/DetectDialog';
 import { ImportDialog } from './components/ImportDialog';
 import { JobsPanel } from './components/JobsPanel';
+import { KinematicsPanel } from './components/KinematicsPanel';
 import { Player } from './components/Player';
 import { ProjectDialog } from './components/ProjectDialog';
 import { ShortcutsHelp } from './components/ShortcutsHelp';
@@ -81,6 +82,7 @@ function Workspace() {
       <main className="centre">
         <Player />
         <Timeline />
+        <KinematicsPanel />
       </main>
       <aside className="right">
         <JobsPanel />

@@ -4,9 +4,11 @@ import { errorMessage, ignore } from '../api';
 import { addClipFromMarks } from '../commands';
 import type { CachedFrame, FrameRequest } from '../player/frameCache';
 import { FrameLoader } from '../player/frameLoader';
+import { drawKinematicsArcs } from '../player/angleArcs';
 import { drawPoses, type ImageRect } from '../player/poseOverlay';
 import { CloseIcon, FirstIcon, LastIcon, PauseIcon, PlayIcon, StepBackIcon, StepForwardIcon } from './icons';
 import { SPEEDS, usePlayer } from '../store/player';
+import { useKinematics } from '../store/kinematics';
 import { usePoses } from '../store/poses';
 import { useProject } from '../store/project';
 import { useToasts } from '../store/toasts';
@@ -64,6 +66,9 @@ function drawPoseLayer(
     }
   }
   canvas.dataset.poseDrawn = String(drawn);
+  // The kinematics panel's angle arcs, while it is open (independent of the pose overlay toggle).
+  const arcs = ctx && rect ? drawKinematicsArcs(ctx, rect, videoId, frame, window.devicePixelRatio || 1) : 0;
+  canvas.dataset.angleArcs = String(arcs);
 }
 
 async function fetchFrame(request: FrameRequest): Promise<CachedFrame> {
@@ -181,6 +186,10 @@ export function Player() {
         loader.redraw();
       }
     });
+    const offKinematics = useKinematics.subscribe((s, prev) => {
+      if (s.open !== prev.open || s.arcs !== prev.arcs || s.data !== prev.data || s.plotted !== prev.plotted)
+        loader.redraw();
+    });
     const offProject = useProject.subscribe((s, prev) => {
       if (s.project?.path === prev.project?.path) return;
       loader.clear();
@@ -194,6 +203,7 @@ export function Player() {
       offVideos();
       offProject();
       offPoses();
+      offKinematics();
       loader.dispose();
     };
   }, []);

@@ -3,6 +3,7 @@ import type { Job, PoseRun, Video } from '../../../shared/contract';
 import { ignore } from '../api';
 import { trackColor } from '../player/poseData';
 import { isActive, useJobs } from '../store/jobs';
+import { useKinematics } from '../store/kinematics';
 import { usePlayer } from '../store/player';
 import { usePoses } from '../store/poses';
 import { useToasts } from '../store/toasts';
@@ -164,6 +165,31 @@ function SmoothForm({ run, onDone }: { run: PoseRun; onDone: () => void }) {
   );
 }
 
+/** Opens the kinematics panel on this track, or closes it when it already shows this track. */
+function AnglesToggle({ run, trackId }: { run: PoseRun; trackId: number }) {
+  const on = useKinematics((s) => {
+    if (!s.open) return false;
+    const t = s.target();
+    return t.ok && t.input.runId === run.id && t.input.trackId === trackId;
+  });
+  return (
+    <button
+      type="button"
+      className={`small-button toggle-button pose-track-angles${on ? ' on' : ''}`}
+      data-testid="pose-track-angles"
+      aria-pressed={on}
+      title={on ? 'Close the angles panel' : "Plot this track's joint angles and gait under the timeline"}
+      onClick={(e) => {
+        if (on) useKinematics.getState().close();
+        else useKinematics.getState().openFor(run.id, trackId);
+        e.currentTarget.blur();
+      }}
+    >
+      Angles
+    </button>
+  );
+}
+
 function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; video: Video }) {
   const hidden = usePoses((s) => `${run.id}:${track.trackId}` in s.hidden);
   const range = runRange(run, video);
@@ -203,6 +229,7 @@ function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; vi
         {track.label && track.label !== String(track.trackId) ? ` ${track.label}` : ''}
       </button>
       <span className="spacer" />
+      <AnglesToggle run={run} trackId={track.trackId} />
       <span
         className="muted small pose-track-stats"
         title={`Frames ${track.firstFrame}–${track.lastFrame}${gaps ? ', with gaps' : ''}; ${track.frameCount} of the run's ${span} frames have a pose`}
