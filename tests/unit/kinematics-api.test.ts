@@ -14,8 +14,8 @@ import { indexFrames, probeVideo } from '../../src/main/media/probe';
 import { Workstation } from '../../src/main/workstation';
 import type { KinematicsResult } from '../../src/shared/contract';
 import { buildTrack, type PoseRow } from '../../src/shared/pose';
-import { COCO17_JOINTS } from '../../src/shared/skeletons';
 import { makeVideo, tempDir } from '../helpers/media';
+import { walker, walkerRows as walkerRowsOf } from '../helpers/walker';
 
 const tmp = tempDir('kinematics-api-');
 afterAll(() => tmp.cleanup());
@@ -23,50 +23,11 @@ afterAll(() => tmp.cleanup());
 const FPS = 25;
 const FRAMES = 100;
 const STRIDE_S = 1.1;
-const J = (name: string) => (COCO17_JOINTS as readonly string[]).indexOf(name);
-const rad = (deg: number) => (deg * Math.PI) / 180;
-
-/** Knee flexion (degrees) of each side at time t: what the walker is built with. */
-const knee = (t: number, side: 'left' | 'right') =>
-  32 + 25 * Math.sin((2 * Math.PI * t) / STRIDE_S + (side === 'left' ? Math.PI : 0) + 1);
-/** Thigh angle from the downward vertical, forward positive. */
-const thigh = (t: number, side: 'left' | 'right') =>
-  22 * Math.sin((2 * Math.PI * t) / STRIDE_S + (side === 'left' ? Math.PI : 0));
-
-/** A side-view walker (image y down), moving right (dir 1) or left (dir −1); `gap` frames lose the right ankle. */
-function walkerRows(dir: 1 | -1, gap: number[] = []): PoseRow[] {
-  const rows: PoseRow[] = [];
-  for (let f = 0; f < FRAMES; f++) {
-    const t = f / FPS;
-    const kp = new Float32Array(17 * 3);
-    const set = (name: string, x: number, y: number, score = 0.9) => kp.set([x, y, score], J(name) * 3);
-    const hipX = 640 + dir * (-250 + 120 * t);
-    const hipY = 420;
-    const L = 110;
-    for (const side of ['left', 'right'] as const) {
-      const a = rad(thigh(t, side));
-      const kx = hipX + dir * L * Math.sin(a);
-      const ky = hipY + L * Math.cos(a);
-      const s = a - rad(knee(t, side));
-      set(`${side}_hip`, hipX, hipY);
-      set(`${side}_knee`, kx, ky);
-      set(
-        `${side}_ankle`,
-        kx + dir * L * Math.sin(s),
-        ky + L * Math.cos(s),
-        side === 'right' && gap.includes(f) ? 0.05 : 0.9,
-      );
-      set(`${side}_shoulder`, hipX, hipY - 150);
-      set(`${side}_elbow`, hipX + dir * 10, hipY - 80);
-      set(`${side}_wrist`, hipX + dir * 25, hipY - 20);
-      set(`${side}_ear`, hipX - dir * 2, hipY - 190);
-      set(`${side}_eye`, hipX + dir * 10, hipY - 195);
-    }
-    set('nose', hipX + dir * 18, hipY - 188);
-    rows.push({ frame: f, keypoints: kp, box: [hipX - 60, hipY - 210, 120, 430], score: 0.9 });
-  }
-  return rows;
-}
+const W = walker(STRIDE_S);
+const knee = W.knee;
+const thigh = W.thigh;
+const walkerRows = (dir: 1 | -1, gap: number[] = []) =>
+  walkerRowsOf(W, { frames: FRAMES, fps: FPS, dir, gap });
 
 const series = (bytes: Uint8Array) =>
   new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
