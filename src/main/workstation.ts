@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { EventName, EventPayload, Project, RequestOutput } from '../shared/contract';
+import type { EventName, EventPayload, Project, RequestInput, RequestOutput } from '../shared/contract';
 import type { PoseSet } from '../shared/pose';
 import { getSkeleton } from '../shared/skeletons';
 import { smoothPoseSet, type SmoothRequest } from '../shared/tracking/smooth-set';
@@ -18,6 +18,8 @@ import * as jobsDb from './db/jobs';
 import * as posesDb from './db/poses';
 import { ensureProjectRow, readProject } from './db/project';
 import * as videosDb from './db/videos';
+import { computeAlignment, writeAlignReport } from './analysis/alignment';
+import type { AlignVideoParams } from './jobs/kinds/align-video';
 import type { DetectParams } from './jobs/kinds/detect';
 import type { ExportParams } from './jobs/kinds/export';
 import type { ImportParams } from './jobs/kinds/import';
@@ -376,6 +378,63 @@ export class Workstation {
     };
     const job = this.queue.enqueue('detect', `Detect poses in ${video.fileName}`, params);
     return { jobId: job.id };
+  }
+
+  // ---- alignment -----------------------------------------------------------------------------
+
+  /** The HTML report of an alignment, key frames decoded exactly from the source videos. */
+  alignReport(input: RequestInput<'align.report'>): Promise<string> {
+    return writeAlignReport(this.db, input, async (videoId, frame) => {
+      return (await this.frame({ videoId, frame, maxSize: 640, exact: true })).jpeg;
+    });
+  }
+
+  /** Queues the render of the aligned side-by-side MP4 (learner left, reference right). */
+  alignExportVideo(input: RequestInput<'align.exportVideo'>): { jobId: number; outPath: string } {
+    const { outPath: requested, height: requestedHeight, ...request } = input;
+    const o = computeAlignment(this.db, request);
+    const a = o.alignment;
+    const side = (videoId: number, start: number, end: number) => {
+      const info = videosDb.getVideoMedia(this.db, videoId);
+      if (!existsSync(info.video.path))
+        throw new KinemaError('SOURCE_MISSING', `The video file was moved or deleted: ${info.video.path}`);
+      const height = Math.min(requestedHeight ?? 480, info.video.height) & ~1;
+      const width = Math.max(2, Math.round((info.video.width * height) / info.video.height / 2) * 2);
+      return {
+        path: info.video.path,
+        seekS: seekTimeForFrame(info.frameTimes, start),
+        start,
+        end,
+        width,
+        height,
+      };
+    };
+    const outPath = resolve(
+      requested ??
+        join(
+          dirname(o.learner.path),
+          `${basename(o.learner.fileName, extname(o.learner.fileName))} vs ${basename(o.reference.fileName, extname(o.reference.fileName))} - aligned.mp4`,
+        ),
+    );
+    if (outPath === resolve(o.learner.path) || outPath === resolve(o.reference.path))
+      throw new KinemaError('BAD_PATH', 'Refusing to overwrite a source video.');
+    if (!existsSync(dirname(outPath)))
+      throw new KinemaError('NOT_FOUND', `Folder not found: ${dirname(outPath)}`);
+    if (extname(outPath).toLowerCase() !== '.mp4')
+      throw new KinemaError('BAD_PATH', 'Render to a file ending in .mp4.');
+    const params: AlignVideoParams = {
+      outPath,
+      fps: o.learner.fps,
+      learner: side(o.learner.videoId, a.learnerStart, a.learnerEnd),
+      reference: side(
+        o.reference.videoId,
+        a.referenceFrames[0],
+        a.referenceFrames.at(-1) ?? a.referenceFrames[0],
+      ),
+      learnerToReference: Array.from(a.learnerToReference),
+    };
+    const job = this.queue.enqueue('align-video', `Render ${basename(outPath)}`, params);
+    return { jobId: job.id, outPath };
   }
 
   poseRuns(videoId: number) {

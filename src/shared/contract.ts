@@ -63,7 +63,7 @@ export const clipSchema = z.object({
 });
 export type Clip = z.infer<typeof clipSchema>;
 
-export const jobKindSchema = z.enum(['import', 'export', 'detect']);
+export const jobKindSchema = z.enum(['import', 'export', 'detect', 'align-video']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -249,6 +249,92 @@ export const kinematicsResultSchema = z.object({
 });
 export type KinematicsResult = z.infer<typeof kinematicsResultSchema>;
 
+/** One side of an alignment: a track of a pose run over a frame range. */
+const alignSideSchema = z
+  .object({
+    runId: id,
+    trackId: z.number().int().min(0),
+    /** Half-open frame range; the whole track when absent. */
+    inFrame: frameIndex.optional(),
+    outFrame: frameIndex.optional(),
+  })
+  .strict();
+
+const alignInput = {
+  learner: alignSideSchema,
+  reference: alignSideSchema,
+  /** Per-frame features (default bones + angles, the view-robust ones). */
+  features: z
+    .array(z.enum(['keypoints', 'bones', 'angles']))
+    .min(1)
+    .max(3)
+    .optional(),
+  distance: z.enum(['euclidean', 'sqeuclidean', 'cosine']).optional(),
+  /** Sakoe-Chiba band, fraction of the longer side (global mode). */
+  band: z.number().positive().max(1).optional(),
+  /** 'global': both ranges end to end; 'subsequence': find the reference motion inside the learner range. */
+  mode: z.enum(['global', 'subsequence']).optional(),
+};
+
+export const alignResultSchema = z.object({
+  mode: z.enum(['global', 'subsequence']),
+  learnerVideoId: id,
+  referenceVideoId: id,
+  /** Int32 little-endian bytes: the warping path as video-frame pairs. */
+  pathLearner: z.instanceof(Uint8Array),
+  pathReference: z.instanceof(Uint8Array),
+  /** Int32 bytes: reference frame of learner frame learnerStart + i. */
+  learnerToReference: z.instanceof(Uint8Array),
+  /** Int32 bytes: learner frame of reference frame referenceStart + j. */
+  referenceToLearner: z.instanceof(Uint8Array),
+  learnerStart: z.number().int(),
+  learnerEnd: z.number().int(),
+  referenceStart: z.number().int(),
+  referenceEnd: z.number().int(),
+  cost: z.number(),
+  normalizedCost: z.number(),
+  /** TCC's nearest-neighbour Kendall's tau of the features (null when undefined). */
+  featureTau: z.number().nullable(),
+  features: z.array(z.string()),
+  /** Coaching: angle differences at aligned frames (null with coachingError when impossible). */
+  coaching: z
+    .object({
+      duration: z.object({ learner: z.number(), reference: z.number() }),
+      angles: z.array(
+        z.object({
+          name: z.string(),
+          meanDiff: z.number().nullable(),
+          meanAbsDiff: z.number().nullable(),
+          maxAbsDiff: z.number().nullable(),
+          at: z.object({ learner: z.number().int(), reference: z.number().int() }),
+          /** Float32 bytes: learner − reference per reference frame (NaN = gap). */
+          diff: z.instanceof(Uint8Array),
+        }),
+      ),
+      phases: z.array(
+        z.object({
+          index: z.number().int(),
+          fromPct: z.number(),
+          toPct: z.number(),
+          reference: z.object({ start: z.number().int(), end: z.number().int() }),
+          learner: z.object({ start: z.number().int(), end: z.number().int() }),
+          worst: z.object({ name: z.string(), meanDiff: z.number() }).nullable(),
+        }),
+      ),
+      findings: z.array(
+        z.object({
+          kind: z.enum(['angle', 'timing', 'duration']),
+          text: z.string(),
+          learnerFrame: z.number().int(),
+          referenceFrame: z.number().int(),
+        }),
+      ),
+    })
+    .nullable(),
+  coachingError: z.string().nullable(),
+});
+export type AlignResult = z.infer<typeof alignResultSchema>;
+
 /** Every request the renderer may make: name → payload schema and result schema. */
 export const requests = {
   'app.info': {
@@ -378,6 +464,23 @@ export const requests = {
   },
   'poses.deleteRun': { input: z.object({ runId: id }).strict(), output: z.object({ deleted: z.boolean() }) },
   'kinematics.compute': { input: z.object(kinematicsInput).strict(), output: kinematicsResultSchema },
+  'align.compute': { input: z.object(alignInput).strict(), output: alignResultSchema },
+  /** A self-contained HTML report: findings with key frames side by side, angle plots. */
+  'align.report': {
+    input: z.object({ ...alignInput, outPath: filePath.optional() }).strict(),
+    output: z.object({ path: z.string() }),
+  },
+  /** A job rendering the aligned side-by-side MP4 (learner left, reference right, frame numbers). */
+  'align.exportVideo': {
+    input: z
+      .object({
+        ...alignInput,
+        outPath: filePath.optional(),
+        height: z.number().int().min(120).max(2160).optional(),
+      })
+      .strict(),
+    output: z.object({ jobId: id, outPath: z.string() }),
+  },
   'kinematics.export': {
     input: z
       .object({

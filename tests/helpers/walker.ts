@@ -85,3 +85,80 @@ export function walkerRows(
   }
   return rows;
 }
+
+export interface WalkPair {
+  fps: number;
+  reference: PoseRow[];
+  learner: PoseRow[];
+  /** Reference time (s) the learner shows at learner motion frame f (from `lead`). */
+  warp(f: number): number;
+  /** First learner frame of the motion (still frames before it). */
+  lead: number;
+  /** Video frame of the reference's first pose. */
+  referenceFirst: number;
+  referenceFrames: number;
+  learnerFrames: number;
+}
+
+/**
+ * A reference walk (two strides) and a learner's: the same walker slowed down by a smooth known
+ * time warp (21 % longer), with the left knee bent 12° more over the middle fifth of the motion,
+ * after `lead` still frames.
+ */
+export function walkPair(
+  o: {
+    fps?: number;
+    referenceFrames?: number;
+    learnerFrames?: number;
+    lead?: number;
+    referenceFirst?: number;
+  } = {},
+): WalkPair {
+  const fps = o.fps ?? 30;
+  const refN = o.referenceFrames ?? 66;
+  const learnN = o.learnerFrames ?? 80;
+  const lead = o.lead ?? 20;
+  const refFirst = o.referenceFirst ?? 100;
+  const w = walker(1.1);
+  const warp = (f: number) => {
+    const s = f / (learnN - 1);
+    const u = s - (0.06 * Math.sin(2 * Math.PI * s)) / (2 * Math.PI);
+    return (u * (refN - 1)) / fps;
+  };
+  const bump = (tRef: number) => {
+    const p = tRef / ((refN - 1) / fps);
+    return p > 0.38 && p < 0.62 ? 12 * Math.sin((Math.PI * (p - 0.38)) / 0.24) ** 0.25 : 0;
+  };
+  const box = [0, 0, 1, 1];
+  const reference = Array.from({ length: refN }, (_, f) => ({
+    frame: refFirst + f,
+    keypoints: walkerPose(w, f / fps, { hipX: 300 + 4 * f }),
+    box,
+    score: 0.9,
+  }));
+  const learner: PoseRow[] = [];
+  for (let f = 0; f < lead; f++)
+    learner.push({ frame: f, keypoints: walkerPose(w, 0, { hipX: 300 }), box, score: 0.9 });
+  for (let f = 0; f < learnN; f++) {
+    const t = warp(f);
+    learner.push({
+      frame: lead + f,
+      keypoints: walkerPose(w, t, {
+        hipX: 300 + 4 * t * fps,
+        kneeExtra: (side) => (side === 'left' ? bump(t) : 0),
+      }),
+      box,
+      score: 0.9,
+    });
+  }
+  return {
+    fps,
+    reference,
+    learner,
+    warp,
+    lead,
+    referenceFirst: refFirst,
+    referenceFrames: refN,
+    learnerFrames: learnN,
+  };
+}

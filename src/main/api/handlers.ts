@@ -5,6 +5,7 @@
  */
 import type { Envelope, RequestInput, RequestName, RequestOutput } from '../../shared/contract';
 import { describeValidationError, isRequestName, KinemaError, requests } from '../../shared/contract';
+import { alignResult } from '../analysis/alignment';
 import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -52,6 +53,9 @@ const handlers: Handlers = {
   'poses.smooth': (ws, input) => ws.smoothPoseRun(input),
   'kinematics.compute': (ws, input) => kinematicsResult(ws.db, input),
   'kinematics.export': (ws, input) => ({ path: exportKinematics(ws.db, input) }),
+  'align.compute': (ws, input) => alignResult(ws.db, input),
+  'align.report': async (ws, input) => ({ path: await ws.alignReport(input) }),
+  'align.exportVideo': (ws, input) => ws.alignExportVideo(input),
 };
 
 export async function handleRequest(

@@ -8,6 +8,7 @@ import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Job, RequestInput } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
+import { alignResult } from '../analysis/alignment';
 import { kinematicsReport, writeKinematics } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -56,6 +57,13 @@ Project commands (need --project FILE.kinema):
                                 track; default: the video's newest run, its longest track, the
                                 clip's or whole range, Butterworth 6 Hz. CSV: one row per frame,
                                 gaps empty; JSON adds summaries, gait events and metrics
+  align --learner SIDE --reference SIDE [--mode global|subsequence] [--features bones,angles]
+        [--report FILE.html] [--video FILE.mp4]
+                                align a learner's track to a reference's (DTW) and print the
+                                coaching findings; SIDE = RUN[:TRACK][:IN-OUT] (e.g. 3:0:120-300;
+                                track default: the run's longest, range default: the whole track);
+                                subsequence finds where the reference motion starts in the learner;
+                                --report writes the HTML report, --video renders the side-by-side
 
 File commands:
   probe <video>                 print what ffprobe and the frame index say, as JSON
@@ -142,6 +150,10 @@ async function main(): Promise<void> {
       to: { type: 'string' },
       facing: { type: 'string' },
       angles: { type: 'string' },
+      learner: { type: 'string' },
+      reference: { type: 'string' },
+      features: { type: 'string' },
+      report: { type: 'string' },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -493,6 +505,86 @@ async function main(): Promise<void> {
                   ? `\n  gait (${g.mode}): ${g.events.length} events, cadence ${Number.isFinite(g.metrics.cadence) ? g.metrics.cadence.toFixed(1) : '—'} steps/min`
                   : `\n  gait: ${report.gaitError}`),
         );
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'align': {
+      const ws = await openWorkstation(values.project);
+      try {
+        const side = (spec: string | undefined, what: string) => {
+          const m = spec === undefined ? null : /^(\d+)(?::(\d+))?(?::(\d+)-(\d+))?$/.exec(spec);
+          if (!m)
+            return fail(`--${what} must be RUN[:TRACK][:IN-OUT] (e.g. 3:0:120-300), got "${spec ?? ''}"`);
+          const runId = Number(m[1]);
+          const run = posesDb.getRun(ws.db, runId);
+          const trackId =
+            m[2] !== undefined
+              ? Number(m[2])
+              : (run.tracks.reduce<(typeof run.tracks)[number] | undefined>(
+                  (a, t) => (!a || t.frameCount > a.frameCount ? t : a),
+                  undefined,
+                )?.trackId ?? 0);
+          return {
+            runId,
+            trackId,
+            ...(m[3] !== undefined ? { inFrame: Number(m[3]), outFrame: Number(m[4]) + 1 } : {}),
+          };
+        };
+        const mode = values.mode ?? 'global';
+        if (mode !== 'global' && mode !== 'subsequence')
+          fail(`--mode must be global or subsequence, got "${mode}"`);
+        const kinds = ['keypoints', 'bones', 'angles'] as const;
+        const features = values.features?.split(',').map((f) => {
+          const k = kinds.find((x) => x === f.trim());
+          return k ?? fail(`--features: unknown feature "${f}" (use ${kinds.join(', ')})`);
+        });
+        const request = {
+          learner: side(values.learner, 'learner'),
+          reference: side(values.reference, 'reference'),
+          mode: mode as 'global' | 'subsequence',
+          ...(features ? { features } : {}),
+        };
+        const result = alignResult(ws.db, request);
+        const report = values.report
+          ? await ws.alignReport({ ...request, outPath: resolve(values.report) })
+          : undefined;
+        let video: Job | undefined;
+        if (values.video) {
+          const { jobId } = ws.alignExportVideo({ ...request, outPath: resolve(values.video) });
+          [video] = await waitForJobs(ws, [jobId]);
+        }
+        const findings = result.coaching?.findings ?? [];
+        if (values.json)
+          console.log(
+            JSON.stringify({
+              mode: result.mode,
+              learner: { start: result.learnerStart, end: result.learnerEnd },
+              reference: { start: result.referenceStart, end: result.referenceEnd },
+              normalizedCost: result.normalizedCost,
+              featureTau: result.featureTau,
+              learnerToReference: Array.from(new Int32Array(result.learnerToReference.slice().buffer)),
+              duration: result.coaching?.duration ?? null,
+              findings,
+              coachingError: result.coachingError,
+              report,
+              video: video && (video.state === 'done' ? (video.result as { outPath: string }).outPath : null),
+            }),
+          );
+        else {
+          console.log(
+            `Aligned learner frames ${result.learnerStart}–${result.learnerEnd} to reference frames ${result.referenceStart}–${result.referenceEnd} (${result.mode}; mean cost ${result.normalizedCost.toFixed(3)})`,
+          );
+          if (result.coachingError) console.log(result.coachingError);
+          for (const f of findings)
+            console.log(`  • ${f.text} [learner ${f.learnerFrame}, reference ${f.referenceFrame}]`);
+          if (!findings.length && !result.coachingError)
+            console.log('  No difference large enough to report.');
+          if (report) console.log(`Report: ${report}`);
+          if (video?.state === 'done') console.log(`Video: ${(video.result as { outPath: string }).outPath}`);
+        }
+        if (video) reportJobs([video]);
       } finally {
         await ws.closeProject();
       }

@@ -7,55 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { alignTracks, compareMotions } from '../../../src/shared/alignment';
 import { trackKinematics } from '../../../src/shared/kinematics';
-import { buildTrack, type PoseRow } from '../../../src/shared/pose';
-import { walker, walkerPose } from '../../helpers/walker';
+import { buildTrack } from '../../../src/shared/pose';
+import { walkPair } from '../../helpers/walker';
 
-const FPS = 30;
-const W = walker(1.1);
-const REF_FRAMES = 66; // two strides
-const LEARN_FRAMES = 80;
-
-/** Reference time (s) the learner shows at learner frame f: slower overall, smoothly warped. */
-const warp = (f: number) => {
-  const s = f / (LEARN_FRAMES - 1);
-  const u = s - (0.06 * Math.sin(2 * Math.PI * s)) / (2 * Math.PI);
-  return (u * (REF_FRAMES - 1)) / FPS;
-};
-/** Extra left-knee flexion of the learner, a smooth 12° bump over the middle fifth of the motion. */
-const bump = (tRef: number) => {
-  const p = tRef / ((REF_FRAMES - 1) / FPS);
-  return p > 0.38 && p < 0.62 ? 12 * Math.sin((Math.PI * (p - 0.38)) / 0.24) ** 0.25 : 0;
-};
-
-function track(rows: PoseRow[]) {
-  return buildTrack(0, 'coco17', rows);
-}
-
-const reference = track(
-  Array.from({ length: REF_FRAMES }, (_, f) => ({
-    frame: 100 + f,
-    keypoints: walkerPose(W, f / FPS, { hipX: 300 + 4 * f }),
-    box: [0, 0, 1, 1],
-    score: 0.9,
-  })),
-);
+const pair = walkPair();
+const { fps: FPS, warp } = pair;
+const REF_FRAMES = pair.referenceFrames;
+const LEARN_FRAMES = pair.learnerFrames;
+const reference = buildTrack(0, 'coco17', pair.reference);
 // The learner's motion sits inside a longer video: 20 still frames before it.
-const learnerRows: PoseRow[] = [];
-for (let f = 0; f < 20; f++)
-  learnerRows.push({ frame: f, keypoints: walkerPose(W, 0, { hipX: 300 }), box: [0, 0, 1, 1], score: 0.9 });
-for (let f = 0; f < LEARN_FRAMES; f++) {
-  const t = warp(f);
-  learnerRows.push({
-    frame: 20 + f,
-    keypoints: walkerPose(W, t, {
-      hipX: 300 + 4 * t * FPS,
-      kneeExtra: (side) => (side === 'left' ? bump(t) : 0),
-    }),
-    box: [0, 0, 1, 1],
-    score: 0.9,
-  });
-}
-const learner = track(learnerRows);
+const learner = buildTrack(0, 'coco17', pair.learner);
 
 describe('alignment of tracks', () => {
   it('recovers the time warp end to end (global) and finds where the motion starts (subsequence)', () => {

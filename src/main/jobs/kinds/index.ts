@@ -1,6 +1,7 @@
 /** Registry of job kinds: the name stored in the jobs table → the code that runs it. */
 import type { JobKind } from '../../../shared/contract';
 import type { JobRunner } from '../protocol';
+import { runAlignVideo } from './align-video';
 import { runDetect } from './detect';
 import { runExport } from './export';
 import { runImport } from './import';
@@ -9,4 +10,5 @@ export const jobRunners: Record<JobKind, JobRunner<never, never, unknown>> = {
   import: runImport as JobRunner<never, never, unknown>,
   export: runExport as JobRunner<never, never, unknown>,
   detect: runDetect as JobRunner<never, never, unknown>,
+  'align-video': runAlignVideo as JobRunner<never, never, unknown>,
 };
