@@ -7,6 +7,7 @@
  * `window.kinema` built from it, so the renderer cannot tell which transport it runs on.
  */
 import { z } from 'zod';
+import { editRequests } from './contract-edits';
 
 export { KinemaError, unwrap, type Envelope } from './errors';
 
@@ -492,6 +493,7 @@ export const requests = {
       .strict(),
     output: z.object({ path: z.string() }),
   },
+  ...editRequests,
 } as const;
 
 /** Every event main pushes to the renderer. */

@@ -6,6 +6,7 @@
 import type { Envelope, RequestInput, RequestName, RequestOutput } from '../../shared/contract';
 import { describeValidationError, isRequestName, KinemaError, requests } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
+import { editHandlers } from './edit-handlers';
 import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -56,6 +57,7 @@ const handlers: Handlers = {
   'align.compute': (ws, input) => alignResult(ws.db, input),
   'align.report': async (ws, input) => ({ path: await ws.alignReport(input) }),
   'align.exportVideo': (ws, input) => ws.alignExportVideo(input),
+  ...editHandlers,
 };
 
 export async function handleRequest(
