@@ -4,7 +4,7 @@
  * finds where the reference motion happens inside the learner's longer, untrimmed range
  * ('subsequence'). Everything comes back in video frames of each side.
  */
-import type { PoseTrack } from '../pose';
+import { trackRange, type PoseTrack } from '../pose';
 import { dtw, subsequenceDtw, type DtwDistance } from './dtw';
 import { poseFeatures2d, type Feature2dKind, type FeatureSequence } from './features';
 import { nearestNeighbourTau } from './kendall';
@@ -53,24 +53,13 @@ export interface TrackAlignment {
 
 function rangeOf(t: TrackRange, what: string): PoseTrack {
   const { track } = t;
-  const lo = t.inFrame ?? -Infinity;
-  const hi = t.outFrame ?? Infinity;
-  let a = 0;
-  while (a < track.frames.length && track.frames[a] < lo) a++;
-  let b = a;
-  while (b < track.frames.length && track.frames[b] < hi) b++;
-  if (b - a < 2)
+  const part = trackRange(track, t.inFrame, t.outFrame);
+  const n = part.frames.length;
+  if (n < 2)
     throw new Error(
-      `The ${what} has ${b - a === 0 ? 'no pose' : 'only one pose'} in frames ${t.inFrame ?? track.frames[0]}–${(t.outFrame ?? (track.frames.at(-1) ?? 0) + 1) - 1}; alignment needs a sequence.`,
+      `The ${what} has ${n === 0 ? 'no pose' : 'only one pose'} in frames ${t.inFrame ?? track.frames[0]}–${(t.outFrame ?? (track.frames.at(-1) ?? 0) + 1) - 1}; alignment needs a sequence.`,
     );
-  const k = track.keypoints.length / Math.max(1, track.frames.length);
-  return {
-    ...track,
-    frames: track.frames.subarray(a, b),
-    keypoints: track.keypoints.subarray(a * k, b * k),
-    boxes: track.boxes.subarray(a * 4, b * 4),
-    scores: track.scores.subarray(a, b),
-  };
+  return part;
 }
 
 function featuresOf(t: TrackRange, what: string, kinds: readonly Feature2dKind[]): FeatureSequence {

@@ -9,7 +9,7 @@
  * has angles but no filtering and no gait.
  */
 import { KinemaError } from '../errors';
-import type { PoseTrack } from '../pose';
+import { trackRange, type PoseTrack } from '../pose';
 import { computeAngles, type AngleOptions, type AngleSpec } from './angles';
 import { detectGait, type GaitResult } from './gait';
 import { pointsFromTrack, type NamedPoints } from './points';
@@ -70,24 +70,6 @@ export interface KinematicsReport {
   /** Events carry video frames (fractional). Null with `gaitError` when gait could not be found. */
   gait: GaitResult | null;
   gaitError: string | null;
-}
-
-/** The rows [inFrame, outFrame) of a track (positions in its arrays). */
-function trackRange(track: PoseTrack, inFrame?: number, outFrame?: number): PoseTrack {
-  const lo = inFrame ?? -Infinity;
-  const hi = outFrame ?? Infinity;
-  let a = 0;
-  while (a < track.frames.length && track.frames[a] < lo) a++;
-  let b = a;
-  while (b < track.frames.length && track.frames[b] < hi) b++;
-  const k = track.keypoints.length / Math.max(1, track.frames.length);
-  return {
-    ...track,
-    frames: track.frames.subarray(a, b),
-    keypoints: track.keypoints.subarray(a * k, b * k),
-    boxes: track.boxes.subarray(a * 4, b * 4),
-    scores: track.scores.subarray(a, b),
-  };
 }
 
 function summarise(values: Float64Array, firstFrame: number): AngleSummary {

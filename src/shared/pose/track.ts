@@ -112,6 +112,27 @@ export function boxAt(track: PoseTrack, i: number): Float32Array {
 }
 
 /**
+ * The part of a track in the half-open frame range [inFrame, outFrame) (either end open when
+ * absent), as views on the same arrays (no copy).
+ */
+export function trackRange(track: PoseTrack, inFrame?: number, outFrame?: number): PoseTrack {
+  const lo = inFrame ?? -Infinity;
+  const hi = outFrame ?? Infinity;
+  let a = 0;
+  while (a < track.frames.length && track.frames[a] < lo) a++;
+  let b = a;
+  while (b < track.frames.length && track.frames[b] < hi) b++;
+  const k = jointCount(track) * 3;
+  return {
+    ...track,
+    frames: track.frames.subarray(a, b),
+    keypoints: track.keypoints.subarray(a * k, b * k),
+    boxes: track.boxes.subarray(a * 4, b * 4),
+    scores: track.scores.subarray(a, b),
+  };
+}
+
+/**
  * The tight box around the keypoints with a score above `minScore` ([0, 0, 0, 0] if none), for
  * formats that store no box.
  */
