@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { AlignView } from './components/AlignView';
 import { ConfirmDialog } from './components/ConfirmDialog';
 import { DetectDialog } from './components/DetectDialog';
 import { ImportDialog } from './components/ImportDialog';
@@ -14,6 +15,7 @@ import { TopBar } from './components/TopBar';
 import { VideoList } from './components/VideoList';
 import { importDropped } from './importFlow';
 import { useGlobalShortcuts } from './keyboard';
+import { useAlign } from './store/align';
 import { subscribeToEvents } from './store/events';
 import { useProject } from './store/project';
 import { useToasts } from './store/toasts';
@@ -73,17 +75,25 @@ function useFileDrop(): boolean {
 }
 
 function Workspace() {
+  // The Align view takes the place of the video list and the player; the jobs panel stays.
+  const aligning = useAlign((s) => s.open);
   return (
     <div className="workspace">
       <TopBar />
-      <aside className="sidebar">
-        <VideoList />
-      </aside>
-      <main className="centre">
-        <Player />
-        <Timeline />
-        <KinematicsPanel />
-      </main>
+      {aligning ? (
+        <AlignView />
+      ) : (
+        <>
+          <aside className="sidebar">
+            <VideoList />
+          </aside>
+          <main className="centre">
+            <Player />
+            <Timeline />
+            <KinematicsPanel />
+          </main>
+        </>
+      )}
       <aside className="right">
         <JobsPanel />
       </aside>

@@ -5,6 +5,7 @@ import { call, ignore } from '../api';
 import { clipColor } from '../clipColors';
 import { addClipFromMarks } from '../commands';
 import { basename, safeFileName, stripExtension } from '../paths';
+import { useAlign } from '../store/align';
 import { useClips, type ClipPatch, type ExportMode } from '../store/clips';
 import { useJobs } from '../store/jobs';
 import { usePlayer } from '../store/player';
@@ -166,6 +167,15 @@ function ClipItem({ clip, video, selected }: { clip: Clip; video: Video; selecte
           onBlur={() => saveText('label', label, () => setLabel(clip.label))}
           onKeyDown={fieldKeys(() => setLabel(clip.label))}
         />
+        <button
+          type="button"
+          className="small-button"
+          data-testid="clip-align-button"
+          title="Compare this clip (as the learner) with a reference in the Align view"
+          onClick={() => useAlign.getState().openWithClip(clip)}
+        >
+          Align
+        </button>
         <button
           type="button"
           className="icon-button"

@@ -1,5 +1,6 @@
 import { ignore } from '../api';
 import { startImport } from '../importFlow';
+import { useAlign } from '../store/align';
 import { useProject } from '../store/project';
 import { useUi } from '../store/ui';
 
@@ -7,6 +8,7 @@ export function TopBar() {
   const project = useProject((s) => s.project);
   const native = useProject((s) => s.info?.nativeDialogs ?? false);
   const helpOpen = useUi((s) => s.helpOpen);
+  const aligning = useAlign((s) => s.open);
 
   const chooseProject = (mode: 'open' | 'create') => {
     if (native) useProject.getState().pickAndOpen(mode).catch(ignore);
@@ -25,6 +27,20 @@ export function TopBar() {
         </span>
       </div>
       <div className="topbar-actions">
+        <button
+          type="button"
+          className={`toggle-button${aligning ? ' on' : ''}`}
+          data-testid="align-view-button"
+          aria-pressed={aligning}
+          title={
+            aligning
+              ? 'Back to the player'
+              : "Align: compare a learner's clip with a reference, side by side, with coaching findings"
+          }
+          onClick={() => (aligning ? useAlign.getState().close() : useAlign.getState().openView())}
+        >
+          Align
+        </button>
         <button type="button" data-testid="topbar-open-project" onClick={() => chooseProject('open')}>
           Open…
         </button>
