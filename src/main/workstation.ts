@@ -72,6 +72,11 @@ export class Workstation {
     return () => this.events.off(event, listener);
   }
 
+  /** Pushes an event to every listener (the renderer); request handlers call it after a change. */
+  notify<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    this.events.emit(event, payload);
+  }
+
   private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     this.events.emit(event, payload);
   }

@@ -141,8 +141,11 @@ export const poseRunSchema = z.object({
   id,
   videoId: id,
   skeletonId: z.string(),
-  /** 'filter': smoothed from another run (params.fromRunId), which is kept unchanged. */
-  source: z.enum(['model', 'import', 'filter']),
+  /**
+   * 'filter': smoothed from another run (params.fromRunId), which is kept unchanged; 'edit': the
+   * correction editor's copy of another run (params.fromRunId), also kept unchanged.
+   */
+  source: z.enum(['model', 'import', 'filter', 'edit']),
   /** Model id (source 'model'), file format (source 'import') or filter name (source 'filter'). */
   model: z.string(),
   params: z.unknown(),

@@ -19,7 +19,7 @@ export const POSE_CHUNK_FRAMES = 1024;
 export interface NewPoseRun {
   videoId: number;
   skeletonId: SkeletonId;
-  source: 'model' | 'import' | 'filter';
+  source: 'model' | 'import' | 'filter' | 'edit';
   /** Model id, the file format of an import, or the filter name of a smoothed run. */
   model: string;
   params?: Record<string, unknown>;
@@ -38,7 +38,7 @@ interface RunRow {
   id: number;
   video_id: number;
   skeleton_id: string;
-  source: 'model' | 'import' | 'filter';
+  source: 'model' | 'import' | 'filter' | 'edit';
   model: string;
   params: string;
   created_at: string;

@@ -6,6 +6,7 @@
 import { migration0001 } from './0001-initial';
 import { migration0002 } from './0002-media-index';
 import { migration0003 } from './0003-pose-tracks';
+import { migration0004 } from './0004-pose-edits';
 
 export interface Migration {
   version: number;
@@ -14,6 +15,6 @@ export interface Migration {
   up: string;
 }
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -51,7 +51,8 @@ function JobRow({ job }: { job: Job }) {
   const active = isActive(job);
   const fraction = job.total > 0 ? Math.min(1, Math.max(0, job.done / job.total)) : null;
   const eta = estimateEtaS(job, sample, performance.now());
-  const result = (job.kind === 'export' || job.kind === 'align-video') && job.state === 'done' ? exportResult(job) : null;
+  const result =
+    (job.kind === 'export' || job.kind === 'align-video') && job.state === 'done' ? exportResult(job) : null;
   const detected = job.kind === 'detect' && job.state === 'done' ? detectResult(job) : null;
 
   return (

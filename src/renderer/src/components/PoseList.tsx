@@ -61,6 +61,14 @@ function runTitle(run: PoseRun): { label: string; title: string; detail: string 
       detail: `smoothed from #${from ?? '?'}${detail ? ` (${detail})` : ''}`,
     };
   }
+  if (run.source === 'edit') {
+    const from = num(((run.params ?? {}) as Record<string, unknown>).fromRunId);
+    return {
+      label: `corrected #${from ?? '?'}`,
+      title: `Corrected copy of run #${from ?? '?'} (the original is kept)`,
+      detail: `corrected from #${from ?? '?'}`,
+    };
+  }
   return {
     label: run.model,
     title: `${run.source === 'import' ? 'Imported' : 'Model'}: ${run.model}`,
