@@ -489,7 +489,8 @@ export const requests = {
     input: z
       .object({
         ...kinematicsInput,
-        format: z.enum(['csv', 'json']),
+        /** csv: one row per frame; json: series, summaries, gait; html: the printable report. */
+        format: z.enum(['csv', 'json', 'html']),
         /** Where to write; default: beside the video, named after it and the track. */
         outPath: filePath.optional(),
       })

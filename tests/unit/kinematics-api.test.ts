@@ -155,6 +155,26 @@ describe('kinematics requests', async () => {
       expect(strikes[i] - strikes[i - 1]).toBeCloseTo(STRIDE_S * FPS, -0.5);
   });
 
+  it('writes the printable HTML report: angle table, gait metrics, one chart per joint with gaps', async () => {
+    const out = join(tmp.dir, 'walk.html');
+    const exported = await call('kinematics.export', {
+      runId: rightward,
+      trackId: 0,
+      format: 'html',
+      outPath: out,
+    });
+    expect(exported).toEqual({ ok: true, value: { path: out } });
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/<h1>Kinematics of walk\.mp4<\/h1>/);
+    expect(html).toMatch(/<td>right knee flexion<\/td><td>[\d.]+ <small>@\d+<\/small><\/td>/);
+    expect(html).toMatch(/cadence [\d.]+ steps\/min/);
+    expect(html).toContain('knee flexion (°)');
+    // The right knee's gap (frames 40-44) breaks its line: two moves of the pen in that path.
+    const knee = /<figure class="chart">(?:(?!<\/figure>)[^])*knee flexion \(°\)/.exec(html)?.[0] ?? '';
+    const rightPath = /<path d="([^"]+)" fill="none" stroke="#1f77b4"/.exec(knee)?.[1] ?? '';
+    expect(rightPath.match(/M/g)?.length).toBe(2);
+  });
+
   it('computes a range, user-defined angles, and says what is wrong with bad requests', async () => {
     const r = await compute({
       runId: rightward,

@@ -128,6 +128,25 @@ describe('frame-accurate decoding', () => {
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => 10 + i));
   });
 
+  it('streams every frame of a variable-frame-rate video once, from the start and after a seek', async () => {
+    const vfr = makeVariableRateVideo(join(tmp.dir, 'vfr-stream.mp4'), 40);
+    const index = await indexFrames(await probeVideo(vfr));
+    for (const from of [0, 17]) {
+      const seen: number[] = [];
+      for await (const rgb of streamRgbFrames({
+        path: vfr,
+        seekS: seekTimeForFrame(index.frameTimes, from),
+        frames: 40 - from,
+        width: 32,
+        height: 32,
+      }))
+        seen.push(frameFromGrey(rgb));
+      expect(seen, `from frame ${from}`).toEqual(Array.from({ length: 40 - from }, (_, i) => from + i));
+    }
+    const jpegs = await decodeJpegFrames({ path: vfr, seekS: 0, count: 12, maxSize: 64 });
+    expect(jpegs).toHaveLength(12);
+  });
+
   it('returns JPEGs of the requested size without upscaling', async () => {
     const jpegs = await decodeJpegFrames({ path: clip, seekS: 1, count: 3, maxSize: 320 });
     expect(jpegs).toHaveLength(3);

@@ -21,6 +21,7 @@ import type { Db } from '../db/connection';
 import * as posesDb from '../db/poses';
 import { getVideo } from '../db/videos';
 import { writeFileAtomic } from '../formats/io';
+import { escapeHtml, lineChart } from './charts';
 
 export type AlignRequest = RequestInput<'align.compute'>;
 type Side = AlignRequest['learner'];
@@ -157,12 +158,6 @@ export function alignResult(db: Db, input: AlignRequest): AlignResult {
 /** JPEG of a video frame (the workstation's frame server). */
 export type FrameSource = (videoId: number, frame: number) => Promise<Uint8Array>;
 
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
 /** Angle curves on the reference's time axis: reference solid, learner (through the warp) dashed. */
 function angleSvg(o: AlignmentOutcome, name: string): string {
   const k = o.kinematics;
@@ -171,44 +166,29 @@ function angleSvg(o: AlignmentOutcome, name: string): string {
   const learn = k.learner.angles.find((a) => a.name === name);
   if (!ref || !learn) return '';
   const frames = o.alignment.referenceFrames;
-  const W = 560;
-  const H = 200;
-  const pad = 36;
-  const refValues = Array.from(frames, (f) => ref.filtered[f - k.reference.firstFrame]);
-  const learnValues = Array.from(
-    o.alignment.referenceToLearner,
-    (f) => learn.filtered[f - k.learner.firstFrame],
+  return lineChart(
+    [
+      {
+        label: 'reference',
+        values: Array.from(frames, (f) => ref.filtered[f - k.reference.firstFrame]),
+        color: '#1f77b4',
+      },
+      {
+        label: 'learner at the aligned frames',
+        values: Array.from(o.alignment.referenceToLearner, (f) => learn.filtered[f - k.learner.firstFrame]),
+        color: '#d62728',
+        dash: '5 3',
+      },
+    ],
+    {
+      xStart: frames[0],
+      xLabel: 'reference frames',
+      yUnit: '°',
+      width: 560,
+      height: 200,
+      caption: `${name.replace(/_/g, ' ')} (°)`,
+    },
   );
-  const finite = [...refValues, ...learnValues].filter(Number.isFinite);
-  if (!finite.length) return '';
-  const lo = Math.floor(Math.min(...finite) / 10) * 10;
-  const hi = Math.ceil(Math.max(...finite) / 10) * 10 || lo + 10;
-  const x = (i: number) => pad + (i / Math.max(1, frames.length - 1)) * (W - 2 * pad);
-  const y = (v: number) => H - pad + ((lo - v) / (hi - lo || 1)) * (H - 2 * pad);
-  const line = (values: number[]) => {
-    let d = '';
-    let pen = false;
-    values.forEach((v, i) => {
-      if (!Number.isFinite(v)) {
-        pen = false;
-        return;
-      }
-      d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-      pen = true;
-    });
-    return d;
-  };
-  const ticks = [lo, (lo + hi) / 2, hi]
-    .map(
-      (v) =>
-        `<text x="${pad - 4}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(0)}°</text><line x1="${pad}" x2="${W - pad}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
-    )
-    .join('');
-  return `<figure><svg width="${W}" height="${H}" font-size="11" font-family="sans-serif">${ticks}
-<path d="${line(refValues)}" fill="none" stroke="#1f77b4" stroke-width="2"/>
-<path d="${line(learnValues)}" fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="5 3"/>
-<text x="${W / 2}" y="${H - 6}" text-anchor="middle">reference frames ${frames[0]}–${frames.at(-1)}</text></svg>
-<figcaption>${escapeHtml(name.replace(/_/g, ' '))} (°): reference <span style="color:#1f77b4">solid</span>, learner at the aligned frames <span style="color:#d62728">dashed</span></figcaption></figure>`;
 }
 
 function pathSvg(o: AlignmentOutcome): string {

@@ -50,13 +50,14 @@ Project commands (need --project FILE.kinema):
                                 defaults: one-euro 1 Hz / beta 0.05, butterworth 6 Hz, median 5
   export-poses <runId> --format F --out PATH
                                 write a run's poses; F: vpd, alphapose, coco, openpose, vp3d, csv
-  kinematics <videoId> | --clip ID  --out FILE.csv|FILE.json [--run N] [--track N]
+  kinematics <videoId> | --clip ID  --out FILE.csv|.json|.html [--run N] [--track N]
              [--from N --to N] [--filter butterworth|gaussian|median|none] [--cutoff HZ]
              [--sigma FRAMES] [--window N] [--facing auto|left|right] [--angles SPECS.json]
                                 joint angles (raw and filtered, degrees) and gait events of a
                                 track; default: the video's newest run, its longest track, the
                                 clip's or whole range, Butterworth 6 Hz. CSV: one row per frame,
-                                gaps empty; JSON adds summaries, gait events and metrics
+                                gaps empty; JSON adds summaries, gait events and metrics;
+                                HTML is the printable report (tables and charts)
   align --learner SIDE --reference SIDE [--mode global|subsequence] [--features bones,angles]
         [--report FILE.html] [--video FILE.mp4]
                                 align a learner's track to a reference's (DTW) and print the
@@ -484,7 +485,10 @@ async function main(): Promise<void> {
           ...(custom !== undefined ? { custom: custom as never } : {}),
         };
         const report = kinematicsReport(ws.db, request);
-        writeKinematics(report, out, format);
+        writeKinematics(report, out, format, {
+          videoName: videosDb.getVideo(ws.db, videoId).fileName,
+          runId: run.id,
+        });
         const path = out;
         const g = report.gait;
         console.log(

@@ -61,6 +61,10 @@ export async function decodeJpegFrames(req: JpegDecodeRequest): Promise<Buffer[]
     req.path,
     '-an',
     '-sn',
+    // Pass frames through as decoded: the default constant-rate sync repeats frames of a
+    // variable-frame-rate file and the first frame after some seeks, shifting every index after.
+    '-vsync',
+    'passthrough',
     '-frames:v',
     String(req.count),
     '-vf',
@@ -140,6 +144,10 @@ export function rgbStreamArgs(req: RgbStreamRequest): string[] {
     req.path,
     '-an',
     '-sn',
+    // Pass frames through as decoded: the default constant-rate sync repeats frames of a
+    // variable-frame-rate file and the first frame after some seeks, shifting every index after.
+    '-vsync',
+    'passthrough',
     '-frames:v',
     String(req.frames),
     '-vf',

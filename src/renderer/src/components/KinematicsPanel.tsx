@@ -291,6 +291,16 @@ function Header({ data }: { data: KinematicsData | null }) {
       </button>
       <button
         type="button"
+        className="small-button"
+        data-testid="kinematics-export-html"
+        title="Write the printable report: angle and gait tables, charts with gait events (HTML)"
+        disabled={!target.ok || exporting}
+        onClick={() => useKinematics.getState().exportAs('html').catch(ignore)}
+      >
+        Report
+      </button>
+      <button
+        type="button"
         className="icon-button"
         data-testid="kinematics-close"
         title="Close the angles panel"

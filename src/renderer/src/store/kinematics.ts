@@ -99,7 +99,7 @@ interface KinematicsState {
   /** Keeps the panel in step with poses, clips and pushed events; returns the unsubscriber. */
   attach(): () => void;
   /** Writes CSV or JSON through `kinematics.export`; resolves to the path, or null if cancelled. */
-  exportAs(format: 'csv' | 'json'): Promise<string | null>;
+  exportAs(format: 'csv' | 'json' | 'html'): Promise<string | null>;
 }
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
