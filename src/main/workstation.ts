@@ -20,6 +20,8 @@ import { ensureProjectRow, readProject } from './db/project';
 import * as videosDb from './db/videos';
 import { computeAlignment, writeAlignReport } from './analysis/alignment';
 import type { AlignVideoParams } from './jobs/kinds/align-video';
+import { cropsJobParams, defaultCropDir } from './vpd/crops-job';
+import { cropDirTarget } from './vpd/write-crops';
 import type { DetectParams } from './jobs/kinds/detect';
 import type { ExportParams } from './jobs/kinds/export';
 import type { ImportParams } from './jobs/kinds/import';
@@ -85,6 +87,12 @@ export class Workstation {
     if (!this.project)
       throw new KinemaError('NO_PROJECT', 'No project is open. Open or create a project first.');
     return this.project.db;
+  }
+
+  private requireProject(): OpenProject {
+    if (!this.project)
+      throw new KinemaError('NO_PROJECT', 'No project is open. Open or create a project first.');
+    return this.project;
   }
 
   private get queue(): JobQueue {
@@ -383,6 +391,39 @@ export class Workstation {
     };
     const job = this.queue.enqueue('detect', `Detect poses in ${video.fileName}`, params);
     return { jobId: job.id };
+  }
+
+  // ---- VPD crops --------------------------------------------------------------------------------
+
+  /** Queues the crops job of a track: crop, prev crop, flow and mask per frame, VPD layout. */
+  startCrops(input: RequestInput<'vpd.crops'>): { jobId: number; outDir: string } {
+    const { run, tracks } = posesDb.loadRunTracks(this.db, input.runId);
+    const trackId = input.trackId ?? 0;
+    const track = tracks.find((t) => t.trackId === trackId);
+    if (!track)
+      throw new KinemaError(
+        'NOT_FOUND',
+        `Run ${run.id} has no track ${trackId} (tracks: ${tracks.map((t) => t.trackId).join(', ') || 'none'}).`,
+      );
+    const info = videosDb.getVideoMedia(this.db, run.videoId);
+    if (!existsSync(info.video.path))
+      throw new KinemaError('SOURCE_MISSING', `The video file was moved or deleted: ${info.video.path}`);
+    const outDir = input.outDir
+      ? resolve(input.outDir)
+      : defaultCropDir(this.requireProject().path, info.video.fileName, trackId);
+    const params = cropsJobParams({
+      video: info.video,
+      frameTimes: info.frameTimes,
+      runId: run.id,
+      track,
+      inFrame: input.inFrame,
+      outFrame: input.outFrame,
+      outDir,
+      view: input.view,
+      cropSize: input.cropSize,
+    });
+    const job = this.queue.enqueue('crops', `Crops of ${info.video.fileName}`, params);
+    return { jobId: job.id, outDir: cropDirTarget(outDir, input.view) };
   }
 
   // ---- alignment -----------------------------------------------------------------------------

@@ -64,7 +64,7 @@ export const clipSchema = z.object({
 });
 export type Clip = z.infer<typeof clipSchema>;
 
-export const jobKindSchema = z.enum(['import', 'export', 'detect', 'align-video']);
+export const jobKindSchema = z.enum(['import', 'export', 'detect', 'align-video', 'crops']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -469,6 +469,45 @@ export const requests = {
   'poses.deleteRun': { input: z.object({ runId: id }).strict(), output: z.object({ deleted: z.boolean() }) },
   'kinematics.compute': { input: z.object(kinematicsInput).strict(), output: kinematicsResultSchema },
   'align.compute': { input: z.object(alignInput).strict(), output: alignResultSchema },
+  /** A job writing the VPD crop directory of a track: crop, prev crop, optical flow, mask per frame. */
+  'vpd.crops': {
+    input: z
+      .object({
+        runId: id,
+        trackId: z.number().int().min(0).optional(),
+        inFrame: frameIndex.optional(),
+        outFrame: frameIndex.optional(),
+        /** Default: <project>.crops/<video> beside the project file. */
+        outDir: filePath.optional(),
+        /** Tennis: the front or back player's sub-folder. */
+        view: z.enum(['front', 'back']).optional(),
+        cropSize: z.number().int().min(16).max(1024).optional(),
+      })
+      .strict(),
+    output: z.object({ jobId: id, outDir: z.string() }),
+  },
+  /** One frame of a written crop directory, for the crop inspector (PNG bytes). */
+  'vpd.cropFrame': {
+    input: z
+      .object({ outDir: filePath, frame: frameIndex, view: z.enum(['front', 'back']).optional() })
+      .strict(),
+    output: z
+      .object({
+        frame: frameIndex,
+        box: z.object({ x: z.number(), y: z.number(), size: z.number(), bridged: z.boolean() }).nullable(),
+        crop: z.instanceof(Uint8Array),
+        prev: z.instanceof(Uint8Array).nullable(),
+        flow: z.instanceof(Uint8Array).nullable(),
+        mask: z.instanceof(Uint8Array).nullable(),
+        flowMedian: z.tuple([z.number(), z.number()]).nullable(),
+        flowScalePx: z.number(),
+      })
+      .nullable(),
+  },
+  'vpd.cropFrames': {
+    input: z.object({ outDir: filePath, view: z.enum(['front', 'back']).optional() }).strict(),
+    output: z.array(frameIndex),
+  },
   /** A self-contained HTML report: findings with key frames side by side, angle plots. */
   'align.report': {
     input: z.object({ ...alignInput, outPath: filePath.optional() }).strict(),

@@ -7,6 +7,7 @@ import type { Envelope, RequestInput, RequestName, RequestOutput } from '../../s
 import { describeValidationError, isRequestName, KinemaError, requests } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
 import { editHandlers } from './edit-handlers';
+import { cropStripFrames, readCropFrame } from '../vpd/inspector';
 import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -57,6 +58,16 @@ const handlers: Handlers = {
   'align.compute': (ws, input) => alignResult(ws.db, input),
   'align.report': async (ws, input) => ({ path: await ws.alignReport(input) }),
   'align.exportVideo': (ws, input) => ws.alignExportVideo(input),
+  'vpd.crops': (ws, input) => ws.startCrops(input),
+  'vpd.cropFrame': (_ws, { outDir, frame, view }) => {
+    const f = readCropFrame(outDir, frame, view);
+    // Fresh ArrayBuffer-backed copies: the contract's byte fields are plain Uint8Arrays.
+    const own = (b: Uint8Array | null) => (b ? new Uint8Array(b) : null);
+    return (
+      f && { ...f, crop: new Uint8Array(f.crop), prev: own(f.prev), flow: own(f.flow), mask: own(f.mask) }
+    );
+  },
+  'vpd.cropFrames': (_ws, { outDir, view }) => cropStripFrames(outDir, view),
   ...editHandlers,
 };
 

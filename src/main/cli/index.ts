@@ -20,6 +20,7 @@ import { decodeJpegFrames, decodeRgbFrame } from '../media/decode';
 import { indexFrames, probeVideo, seekTimeForFrame } from '../media/probe';
 import { changeFrameRate } from '../media/transcode';
 import { appVersion, builtPaths } from '../paths';
+import { writeFlowForCropDir } from '../vpd/write-crops';
 import { defaultCacheDir, Workstation } from '../workstation';
 
 const HELP = `Kinema ${appVersion} — command line
@@ -65,8 +66,12 @@ Project commands (need --project FILE.kinema):
                                 track default: the run's longest, range default: the whole track);
                                 subsequence finds where the reference motion starts in the learner;
                                 --report writes the HTML report, --video renders the side-by-side
+  crops <runId> [--track N] [--from N --to N] [--out-dir DIR] [--view front|back] [--size 128]
+                                write the VPD crop directory of a track (crop, prev, flow, mask
+                                PNGs per frame; default <project>.crops/<video>); waits
 
 File commands:
+  flow <cropDir> [--overwrite]  (re)compute <frame>.flow.png for a crop directory (e.g. from VPD)
   probe <video>                 print what ffprobe and the frame index say, as JSON
   frame <video> <n> --out FILE  write frame n (0-based, exact) as .jpg, .png or .rgb (raw RGB24)
   resample <video> --fps N --out FILE.mp4
@@ -155,6 +160,10 @@ async function main(): Promise<void> {
       reference: { type: 'string' },
       features: { type: 'string' },
       report: { type: 'string' },
+      'out-dir': { type: 'string' },
+      view: { type: 'string' },
+      size: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -592,6 +601,56 @@ async function main(): Promise<void> {
       } finally {
         await ws.closeProject();
       }
+      return;
+    }
+    case 'crops': {
+      const runId = intArg(args[0], 'run id');
+      const view = values.view;
+      if (view !== undefined && view !== 'front' && view !== 'back')
+        fail(`--view must be front or back, got "${view}"`);
+      const ws = await openWorkstation(values.project);
+      try {
+        const { jobId, outDir } = ws.startCrops({
+          runId,
+          ...(values.track !== undefined ? { trackId: intArg(values.track, 'track') } : {}),
+          ...(values.from !== undefined ? { inFrame: intArg(values.from, 'from') } : {}),
+          ...(values.to !== undefined ? { outFrame: intArg(values.to, 'to') } : {}),
+          ...(values['out-dir'] ? { outDir: resolve(values['out-dir']) } : {}),
+          ...(view ? { view: view as 'front' | 'back' } : {}),
+          ...(values.size !== undefined ? { cropSize: intArg(values.size, 'size') } : {}),
+        });
+        const [job] = await waitForJobs(ws, [jobId]);
+        if (job.state === 'done') {
+          const r = job.result as {
+            frames: number;
+            absent: number;
+            bridged: number;
+            fps: number;
+            flowMs: number;
+            cropSize: number;
+          };
+          console.log(
+            values.json
+              ? JSON.stringify({ outDir, ...r })
+              : `Wrote ${r.frames} crops (${r.cropSize} px; ${r.absent} frames without the athlete, ${r.bridged} bridged) to ${outDir} at ${r.fps.toFixed(1)} frames/s (flow ${r.flowMs.toFixed(1)} ms/pair)`,
+          );
+        }
+        reportJobs([job]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'flow': {
+      if (!args[0]) fail('name a crop directory');
+      const dir = resolve(args[0]);
+      if (!existsSync(dir)) fail(`no such folder: ${dir}`);
+      const r = await writeFlowForCropDir(dir, { overwrite: values.overwrite });
+      console.log(
+        values.json
+          ? JSON.stringify(r)
+          : `Wrote ${r.written} flow images (${r.skipped} already there) in ${dir}${r.written ? `, ${r.flowMs.toFixed(1)} ms per pair` : ''}`,
+      );
       return;
     }
     case 'export-poses': {

@@ -2,6 +2,7 @@
 import type { JobKind } from '../../../shared/contract';
 import type { JobRunner } from '../protocol';
 import { runAlignVideo } from './align-video';
+import { runCrops } from '../../vpd/crops-job';
 import { runDetect } from './detect';
 import { runExport } from './export';
 import { runImport } from './import';
@@ -11,4 +12,5 @@ export const jobRunners: Record<JobKind, JobRunner<never, never, unknown>> = {
   export: runExport as JobRunner<never, never, unknown>,
   detect: runDetect as JobRunner<never, never, unknown>,
   'align-video': runAlignVideo as JobRunner<never, never, unknown>,
+  crops: runCrops as JobRunner<never, never, unknown>,
 };
