@@ -1,0 +1,95 @@
+/**
+ * Lifting whole sequences with a TF.js lifter (the dilated inference form) and scoring them on
+ * validation views: MPJPE, P-MPJPE, N-MPJPE and velocity error, overall, per joint and per
+ * category (metrics.ts). Test-time flip augmentation averages the prediction of the input and of
+ * its mirror image (mirrored back), as VideoPose3D does.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  DEFAULT_SAMPLE_OPTIONS,
+  renderView,
+  type LiftingSequence,
+  type SampleOptions,
+} from '../../shared/lifting/dataset';
+import { flipPoses } from '../../shared/lifting/flip';
+import { LiftingMetrics, type MetricsSummary } from '../../shared/lifting/metrics';
+import type { DetectorNoiseOptions } from '../../shared/lifting/noise';
+import { padEdges } from '../../shared/lifting/prepare';
+import type { LifterModel } from './lifter-model';
+
+/**
+ * Lifts one sequence of normalised 2D poses (frames × joints × 2, not padded) to root-relative 3D
+ * (frames × joints × 3, camera space, metres): pads by edge replication, runs the dilated form,
+ * averages with the flipped input's prediction when `flip`, and sets the root to 0.
+ */
+export function liftSequence(model: LifterModel, input: Float32Array, flip = true): Float32Array {
+  const J = model.config.joints;
+  const T = input.length / (J * 2);
+  if (!Number.isInteger(T) || T < 1)
+    throw new Error(`liftSequence: ${input.length} numbers is not frames × ${J} × 2`);
+  const pad = (model.receptiveField - 1) / 2;
+  const padded = padEdges(input, J * 2, pad, pad);
+  const batch = flip ? [padded, flipPoses(padded, J, 2)] : [padded];
+  const data = new Float32Array(batch.length * padded.length);
+  batch.forEach((b, i) => data.set(b, i * padded.length));
+  const out = tf.tidy(() => {
+    const x = tf.tensor3d(data, [batch.length, T + 2 * pad, J * 2]);
+    return model.dilated(x).dataSync() as Float32Array;
+  });
+  const pred = out.slice(0, T * J * 3);
+  if (flip) {
+    const back = flipPoses(out.slice(T * J * 3), J, 3);
+    for (let i = 0; i < pred.length; i++) pred[i] = (pred[i] + back[i]) / 2;
+  }
+  for (let t = 0; t < T; t++) {
+    const r = t * J * 3;
+    const rx = pred[r];
+    const ry = pred[r + 1];
+    const rz = pred[r + 2];
+    for (let j = 0; j < J; j++) {
+      pred[r + j * 3] -= rx;
+      pred[r + j * 3 + 1] -= ry;
+      pred[r + j * 3 + 2] -= rz;
+    }
+  }
+  return pred;
+}
+
+export interface EvaluateOptions {
+  /** Camera views per sequence (each a fixed random camera seeded by `seed`). */
+  views: number;
+  seed: number;
+  /** Detector noise on the 2D input, or null for exact projections. */
+  noise: DetectorNoiseOptions | null;
+  /** Camera and 2D options (as in training). */
+  sample?: Omit<SampleOptions, 'receptiveField' | 'noiseProbability' | 'flipProbability'>;
+  /** Test-time flip augmentation (default true). */
+  flip?: boolean;
+  /** Checked between sequences. */
+  signal?: AbortSignal;
+}
+
+/** Scores a model on whole sequences; groups are the sequences' categories. */
+export function evaluateLifter(
+  model: LifterModel,
+  sequences: readonly LiftingSequence[],
+  options: EvaluateOptions,
+): MetricsSummary {
+  if (sequences.length === 0) throw new Error('evaluateLifter: no validation sequences');
+  const metrics = new LiftingMetrics(model.config.joints);
+  for (const seq of sequences) {
+    for (let v = 0; v < options.views; v++) {
+      if (options.signal?.aborted) throw abortError();
+      const view = renderView(seq, v, options.seed, options.sample ?? DEFAULT_SAMPLE_OPTIONS, options.noise);
+      const pred = liftSequence(model, view.input, options.flip ?? true);
+      metrics.add(pred, view.target, [seq.category]);
+    }
+  }
+  return metrics.summary();
+}
+
+export function abortError(): Error {
+  const err = new Error('Cancelled');
+  err.name = 'AbortError';
+  return err;
+}

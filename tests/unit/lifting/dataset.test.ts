@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SAMPLE_OPTIONS,
+  parseClipsCsv,
+  renderView,
+  resample,
+  splitBySubject,
+  subjectOf,
+  WindowSampler,
+} from '../../../src/shared/lifting/dataset';
+import { syntheticWalker } from './synthetic';
+
+const CSV = [
+  'folder,file,cmu_take,description,category,frames,fps',
+  'cmu-bvh-cc-rig,007_01.bvh,07_01,walk,walk,157,59.999',
+  'cmu-bvh-cc-rig,005_02.bvh,05_02,"salsa, with ""spins""",dance,562,59.999',
+  'cmu-bvh,13_32.bvh,13_32,jumps,jump,337,120.0',
+  'cmu-bvh,13_32.bvh,13_32,jumps,jump,337,120.0',
+  'cmu-bvh,cmuGolf.bvh,,"golf swing",sports/martial-arts,401,120.0',
+].join('\n');
+
+describe('mocap dataset', () => {
+  it('reads clips.csv with quoted fields and drops repeated rows', () => {
+    const clips = parseClipsCsv(CSV);
+    expect(clips.length).toBe(4);
+    expect(clips[1].description).toBe('salsa, with "spins"');
+    expect(clips[3].cmuTake).toBeNull();
+    expect(() => parseClipsCsv('folder,file\na,b')).toThrow(/lacks the column/);
+  });
+
+  it('parses CMU subjects from file names and clips.csv', () => {
+    const clips = parseClipsCsv(CSV);
+    expect(subjectOf('07_01.bvh')).toBe('07');
+    expect(subjectOf('/data/cmu-bvh/13_32.bvh')).toBe('13');
+    expect(subjectOf('007_01.bvh', 'cmu-bvh-cc-rig', clips)).toBe('07');
+    expect(subjectOf('005_02.bvh')).toBe('05');
+    expect(subjectOf('cmuGolf.bvh', 'cmu-bvh', clips)).toBeNull();
+    const wrong = parseClipsCsv(CSV.replace('007_01.bvh,07_01', '007_01.bvh,08_01'));
+    expect(() => subjectOf('007_01.bvh', 'cmu-bvh-cc-rig', wrong)).toThrow(/subject 07.*08/);
+  });
+
+  it('never puts a subject in both splits; unknown subjects train', () => {
+    const seqs = ['01', '07', '13', '07', '05', null, '13', '16'].map((subject, i) =>
+      syntheticWalker({ id: `s${i}`, subject, frames: 10 }),
+    );
+    const { train, validation } = splitBySubject(seqs, ['07', '13']);
+    expect(validation.map((s) => s.id)).toEqual(['s1', 's2', 's3', 's6']);
+    const trainSubjects = new Set(train.map((s) => s.subject));
+    for (const v of validation) expect(trainSubjects.has(v.subject)).toBe(false);
+    expect(train.length + validation.length).toBe(seqs.length);
+    expect(train.some((s) => s.subject === null)).toBe(true);
+  });
+
+  it('resamples linearly in time', () => {
+    const v = Float32Array.from([0, 10, 20, 30, 40]); // 5 frames at 100 fps, size 1
+    expect(Array.from(resample(v, 1, 100, 50))).toEqual([0, 20, 40]);
+    expect(Array.from(resample(v, 1, 100, 200))).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
+    expect(Array.from(resample(v, 1, 100, 50, 4))).toEqual([0, 20, 40, 40]);
+  });
+
+  it('draws windows reproducibly: camera-space root-relative targets, flips, edge padding', () => {
+    const seq = syntheticWalker({ frames: 60 });
+    const rf = 9;
+    const sampler = new WindowSampler([seq], { ...DEFAULT_SAMPLE_OPTIONS, receptiveField: rf });
+    expect(sampler.windowCount).toBe(60);
+    const B = 16;
+    const idx = Uint32Array.from({ length: B }, (_, i) => i * 3);
+    const a = { input: new Float32Array(B * rf * 34), target: new Float32Array(B * 51) };
+    const b = { input: new Float32Array(B * rf * 34), target: new Float32Array(B * 51) };
+    sampler.fill(idx, 5, a.input, a.target);
+    sampler.fill(idx, 5, b.input, b.target);
+    expect(a.input).toEqual(b.input);
+    expect(a.target).toEqual(b.target);
+    const c = { input: new Float32Array(B * rf * 34), target: new Float32Array(B * 51) };
+    sampler.fill(idx, 6, c.input, c.target);
+    expect(c.input).not.toEqual(a.input);
+    for (let i = 0; i < B; i++) {
+      // pelvis at the origin; the pose is a person-sized thing in metres
+      for (const v of a.target.slice(i * 51, i * 51 + 3)) expect(Math.abs(v)).toBe(0);
+      const head = Math.hypot(...a.target.slice(i * 51 + 30, i * 51 + 33));
+      expect(head).toBeGreaterThan(0.5);
+      expect(head).toBeLessThan(1);
+    }
+    // window 0 is padded by replicating frame 0: its first (rf − 1) / 2 + 1 frames are equal
+    // (clean, static camera: no noise, no pan)
+    const still = new WindowSampler([seq], {
+      ...DEFAULT_SAMPLE_OPTIONS,
+      receptiveField: rf,
+      noiseProbability: 0,
+      flipProbability: 0,
+      camera: { ...DEFAULT_SAMPLE_OPTIONS.camera, panProbability: 0 },
+    });
+    const d = { input: new Float32Array(rf * 34), target: new Float32Array(51) };
+    still.fill([0], 1, d.input, d.target);
+    for (let k = 1; k <= (rf - 1) / 2; k++)
+      expect(Array.from(d.input.slice(k * 34, k * 34 + 34))).toEqual(Array.from(d.input.slice(0, 34)));
+    expect(Array.from(d.input.slice((rf - 1) * 34, rf * 34))).not.toEqual(Array.from(d.input.slice(0, 34)));
+  });
+
+  it('renders fixed validation views whose 3D matches the mocap up to a rotation', () => {
+    const seq = syntheticWalker({ frames: 30 });
+    const view = renderView(seq, 0, 1);
+    const again = renderView(seq, 0, 1);
+    const other = renderView(seq, 1, 1);
+    expect(view.input).toEqual(again.input);
+    expect(view.input).not.toEqual(other.input);
+    expect(view.input.length).toBe(30 * 34);
+    // bone lengths are preserved by the camera transform
+    for (const t of [0, 17]) {
+      const w = (j: number): number[] => Array.from(seq.h36m.slice(t * 51 + j * 3, t * 51 + j * 3 + 3));
+      const c = (j: number): number[] => Array.from(view.target.slice(t * 51 + j * 3, t * 51 + j * 3 + 3));
+      const len = (p: number[], q: number[]): number => Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+      expect(len(c(2), c(3))).toBeCloseTo(len(w(2), w(3)), 4);
+      expect(len(c(11), c(13))).toBeCloseTo(len(w(11), w(13)), 4);
+    }
+  });
+});
