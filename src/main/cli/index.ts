@@ -21,6 +21,12 @@ import { indexFrames, probeVideo, seekTimeForFrame } from '../media/probe';
 import { changeFrameRate } from '../media/transcode';
 import { appVersion, builtPaths } from '../paths';
 import { writeFlowForCropDir } from '../vpd/write-crops';
+import { liftTrack } from '../training/lift';
+import { listLifters } from '../inference/models';
+import { writeNpy, writeNpz } from '../formats/npy';
+import { writeFileAtomic } from '../formats/io';
+import { getSkeleton } from '../../shared/skeletons';
+import { primaryTrack } from '../../shared/pose';
 import { defaultCacheDir, Workstation } from '../workstation';
 
 const HELP = `Kinema ${appVersion} — command line
@@ -66,6 +72,10 @@ Project commands (need --project FILE.kinema):
                                 track default: the run's longest, range default: the whole track);
                                 subsequence finds where the reference motion starts in the learner;
                                 --report writes the HTML report, --video renders the side-by-side
+  lift <runId> [--track N] --out FILE.npy|.npz|.csv [--no-flip]
+                                lift a 2D track to 3D with the shipped lifter (native-models
+                                lifter-tcn27): frames × 17 H36M joints, metres, pelvis-relative,
+                                camera space; .npy is VideoPose3D's --viz-export layout
   crops <runId> [--track N] [--from N --to N] [--out-dir DIR] [--view front|back] [--size 128]
                                 write the VPD crop directory of a track (crop, prev, flow, mask
                                 PNGs per frame; default <project>.crops/<video>); waits
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
       view: { type: 'string' },
       size: { type: 'string' },
       overwrite: { type: 'boolean', default: false },
+      'no-flip': { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -598,6 +609,87 @@ async function main(): Promise<void> {
           if (video?.state === 'done') console.log(`Video: ${(video.result as { outPath: string }).outPath}`);
         }
         if (video) reportJobs([video]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'lift': {
+      const runId = intArg(args[0], 'run id');
+      if (!values.out) fail('--out FILE.npy, FILE.npz or FILE.csv is required');
+      const out = resolve(values.out);
+      const ext = extname(out).toLowerCase();
+      if (!['.npy', '.npz', '.csv'].includes(ext))
+        fail(`--out must end in .npy, .npz or .csv, got "${values.out}"`);
+      const ws = await openWorkstation(values.project);
+      try {
+        const set = posesDb.loadRunPoseSet(ws.db, runId);
+        const trackId =
+          values.track !== undefined ? intArg(values.track, 'track') : (primaryTrack(set)?.trackId ?? 0);
+        const track = set.tracks.find((t) => t.trackId === trackId);
+        if (!track)
+          fail(
+            `run ${runId} has no track ${trackId} (tracks: ${set.tracks.map((t) => t.trackId).join(', ') || 'none'})`,
+          );
+        const skeleton = track.skeletonId;
+        if (skeleton !== 'coco17' && skeleton !== 'coco17-feet' && skeleton !== 'h36m17')
+          fail(
+            `the lifter reads COCO-17 (with or without feet) or H36M-17 tracks; run ${runId} is ${skeleton}`,
+          );
+        // One row per video frame from the first to the last; absent frames score 0 (filled by the lifter).
+        const k = getSkeleton(skeleton).joints.length;
+        const first = track.frames[0];
+        const n = track.frames[track.frames.length - 1] - first + 1;
+        const points = new Float32Array(n * k * 3);
+        track.frames.forEach((f, i) =>
+          points.set(track.keypoints.subarray(i * k * 3, (i + 1) * k * 3), (f - first) * k * 3),
+        );
+        const entry = listLifters()[0];
+        if (!entry) fail('no lifter in native-models/manifest.json');
+        const r = await liftTrack(entry.path, points, {
+          width: set.video.width,
+          height: set.video.height,
+          skeleton,
+          fps: set.video.fps > 0 ? set.video.fps : undefined,
+          flip: !values['no-flip'],
+        });
+        if (ext === '.csv') {
+          const joints = getSkeleton('h36m17').joints;
+          const lines = [['frame', ...joints.flatMap((j) => [`${j}_x`, `${j}_y`, `${j}_z`])].join(',')];
+          for (let t = 0; t < r.frames; t++)
+            lines.push(
+              [first + t, ...Array.from(r.jointsM.subarray(t * 51, (t + 1) * 51), (v) => v.toFixed(5))].join(
+                ',',
+              ),
+            );
+          writeFileAtomic(out, `${lines.join('\n')}\n`);
+        } else {
+          const npy = writeNpy({ dtype: 'float32', shape: [r.frames, 17, 3], data: r.jointsM });
+          writeFileAtomic(
+            out,
+            ext === '.npy'
+              ? npy
+              : writeNpz({
+                  positions_3d: npy,
+                  frames: writeNpy({
+                    dtype: 'int32',
+                    shape: [r.frames],
+                    data: Int32Array.from({ length: r.frames }, (_, t) => first + t),
+                  }),
+                }),
+          );
+        }
+        console.log(
+          values.json
+            ? JSON.stringify({
+                out,
+                frames: r.frames,
+                firstFrame: first,
+                lifter: entry.id,
+                receptiveField: r.receptiveField,
+              })
+            : `Lifted run ${runId} track ${trackId} (frames ${first}–${first + r.frames - 1}) with ${entry.id} to ${out}`,
+        );
       } finally {
         await ws.closeProject();
       }

@@ -167,3 +167,34 @@ export function getDetectorPath(id = 'centernet', dir = nativeModelsDir()): stri
   if (!d) throw new KinemaError('MODEL_MISSING', `The person detector "${id}" is not in the model manifest.`);
   return join(dir, d.file);
 }
+
+/** A 3D lifter listed under the manifest's `lifters` key (trained by scripts/train-lifter.ts). */
+export interface LifterEntry {
+  id: string;
+  /** Absolute path of the ONNX file. */
+  path: string;
+  /** The training weights (.klw) fine-tuning starts from, when shipped. */
+  weightsPath: string | null;
+  description: string;
+}
+
+/** The shipped lifters, first = the default. */
+export function listLifters(dir = nativeModelsDir()): LifterEntry[] {
+  let lifters: { id: string; file: string; weights?: string; description?: string }[] = [];
+  try {
+    lifters =
+      (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { lifters?: typeof lifters })
+        .lifters ?? [];
+  } catch (err) {
+    throw new KinemaError(
+      'NO_MODELS',
+      `Cannot read the model manifest ${join(dir, 'manifest.json')}: ${(err as Error).message}`,
+    );
+  }
+  return lifters.map((l) => ({
+    id: l.id,
+    path: join(dir, l.file),
+    weightsPath: l.weights ? join(dir, l.weights) : null,
+    description: l.description ?? '',
+  }));
+}

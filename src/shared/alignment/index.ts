@@ -4,3 +4,4 @@ export * from './features';
 export { wasmKernelAvailable } from './wasm-kernel';
 export * from './align-tracks';
 export * from './coaching';
+export * from './tsne';
