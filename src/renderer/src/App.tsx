@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { AlignView } from './components/AlignView';
 import { ConfirmDialog } from './components/ConfirmDialog';
 import { DetectDialog } from './components/DetectDialog';
+import { EditorPanel } from './components/editor/EditorPanel';
 import { ImportDialog } from './components/ImportDialog';
 import { JobsPanel } from './components/JobsPanel';
 import { KinematicsPanel } from './components/KinematicsPanel';
@@ -16,6 +17,7 @@ import { VideoList } from './components/VideoList';
 import { importDropped } from './importFlow';
 import { useGlobalShortcuts } from './keyboard';
 import { useAlign } from './store/align';
+import { useEditor } from './store/editor';
 import { subscribeToEvents } from './store/events';
 import { useProject } from './store/project';
 import { useToasts } from './store/toasts';
@@ -90,6 +92,7 @@ function Workspace() {
           <main className="centre">
             <Player />
             <Timeline />
+            <EditorPanel />
             <KinematicsPanel />
           </main>
         </>
@@ -110,8 +113,12 @@ export function App() {
 
   useEffect(() => {
     const unsubscribe = subscribeToEvents();
+    const detachEditor = useEditor.getState().attach();
     void useProject.getState().init();
-    return unsubscribe;
+    return () => {
+      unsubscribe();
+      detachEditor();
+    };
   }, []);
 
   let content;

@@ -5,7 +5,11 @@ import { addClipFromMarks } from '../commands';
 import type { CachedFrame, FrameRequest } from '../player/frameCache';
 import { FrameLoader } from '../player/frameLoader';
 import { drawKinematicsArcs } from '../player/angleArcs';
+import { drawEditLayer, noteShown, zoomedRect, type View } from '../player/editOverlay';
 import { drawPoses, type ImageRect } from '../player/poseOverlay';
+import { EditBadge } from './editor/EditBadge';
+import { useEditPointer } from './editor/useEditPointer';
+import { useEditor } from '../store/editor';
 import { CloseIcon, FirstIcon, LastIcon, PauseIcon, PlayIcon, StepBackIcon, StepForwardIcon } from './icons';
 import { SPEEDS, usePlayer } from '../store/player';
 import { useKinematics } from '../store/kinematics';
@@ -23,8 +27,15 @@ function sizeFor(longestSidePx: number): number {
   return SIZE_BUCKETS.find((b) => b >= longestSidePx) ?? 8192;
 }
 
-/** Draws the frame centred and scaled to fit; returns where the image landed (null: nothing drawn). */
-function drawLetterboxed(canvas: HTMLCanvasElement, bitmap: ImageBitmap | null): ImageRect | null {
+/**
+ * Draws the frame centred and scaled to fit (zoomed and panned by `view` in edit mode); returns
+ * where the image landed (null: nothing drawn).
+ */
+function drawLetterboxed(
+  canvas: HTMLCanvasElement,
+  bitmap: ImageBitmap | null,
+  view?: View,
+): { fit: ImageRect; rect: ImageRect } | null {
   const ctx = canvas.getContext('2d');
   if (!ctx) return null;
   ctx.fillStyle = '#000';
@@ -35,10 +46,18 @@ function drawLetterboxed(canvas: HTMLCanvasElement, bitmap: ImageBitmap | null):
   const h = Math.round(bitmap.height * scale);
   const x = Math.floor((canvas.width - w) / 2);
   const y = Math.floor((canvas.height - h) / 2);
+  const fit = { x, y, w, h };
+  const rect = view ? zoomedRect(fit, view) : fit;
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, x, y, w, h);
-  return { x, y, w, h };
+  ctx.drawImage(bitmap, rect.x, rect.y, rect.w, rect.h);
+  return { fit, rect };
+}
+
+/** The pose editor's view while editing this video, else none (the whole frame, fitted). */
+function editView(videoId: number): View | undefined {
+  const e = useEditor.getState();
+  return e.active && e.videoId === videoId ? e.view : undefined;
 }
 
 /**
@@ -52,12 +71,39 @@ function drawPoseLayer(
   frame: number,
 ): void {
   const poses = usePoses.getState();
+  const editor = useEditor.getState();
   let drawn = 0;
   const ctx = canvas.getContext('2d');
-  if (ctx && rect && poses.overlay && poses.data && poses.videoId === videoId) {
+  const editing = editor.active && editor.data !== null && editor.videoId === videoId;
+  if (ctx && rect && poses.overlay && editing) {
     const video = useVideos.getState().videos.find((v) => v.id === videoId);
     if (video) {
-      drawn = drawPoses(ctx, rect, video.width, video.height, poses.data, frame, {
+      const stats = drawEditLayer(ctx, rect, video.width, video.height, {
+        data: editor.data!,
+        frame,
+        trackId: editor.trackId,
+        joint: editor.joint,
+        prov: editor.prov,
+        isHidden: poses.isHidden,
+        threshold: poses.threshold,
+        showBoxes: poses.showBoxes,
+        drag: editor.drag,
+        box: editor.box,
+        seedBox: editor.seedBox,
+        preview: editor.preview?.tracks ?? null,
+        dpr: window.devicePixelRatio || 1,
+      });
+      drawn = stats.drawn;
+      // Tests and bench/annotate.ts read these: the layer's cost and what it drew.
+      canvas.dataset.editDrawMs = stats.ms.toFixed(3);
+      canvas.dataset.editGhost = String(stats.ghost);
+    }
+  } else if (ctx && rect && poses.overlay && poses.data && poses.videoId === videoId) {
+    const video = useVideos.getState().videos.find((v) => v.id === videoId);
+    // After edits the editor holds the run's stored poses; the pose store may hold an older copy.
+    const data = editor.data && editor.data.runId === poses.selectedRunId ? editor.data : poses.data;
+    if (video) {
+      drawn = drawPoses(ctx, rect, video.width, video.height, data, frame, {
         threshold: poses.threshold,
         showBoxes: poses.showBoxes,
         isHidden: poses.isHidden,
@@ -83,6 +129,8 @@ export function Player() {
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [source, setSource] = useState<'proxy' | 'original' | null>(null);
+  const editing = useEditor((s) => s.active && s.videoId === video?.id);
+  useEditPointer(stageRef, canvasRef);
 
   useEffect(() => {
     const stage = stageRef.current;
@@ -95,8 +143,25 @@ export function Player() {
       fetchFrame,
       onShow(request, frame) {
         if (request.videoId !== usePlayer.getState().videoId) return;
-        const rect = drawLetterboxed(canvas, frame.bitmap);
-        drawPoseLayer(canvas, rect, request.videoId, request.frame);
+        const placed = drawLetterboxed(canvas, frame.bitmap, editView(request.videoId));
+        const video = useVideos.getState().videos.find((v) => v.id === request.videoId);
+        noteShown(
+          placed && video
+            ? {
+                videoId: request.videoId,
+                frame: request.frame,
+                fit: placed.fit,
+                rect: placed.rect,
+                videoWidth: video.width,
+                videoHeight: video.height,
+              }
+            : null,
+        );
+        if (placed) {
+          const r = placed.rect;
+          canvas.dataset.imageRect = [r.x, r.y, r.w, r.h].map((v) => v.toFixed(2)).join(',');
+        } else delete canvas.dataset.imageRect;
+        drawPoseLayer(canvas, placed?.rect ?? null, request.videoId, request.frame);
         // End-to-end tests wait on these: the frame actually on screen, not the one asked for.
         canvas.dataset.videoId = String(request.videoId);
         canvas.dataset.frame = String(request.frame);
@@ -186,6 +251,21 @@ export function Player() {
         loader.redraw();
       }
     });
+    const offEditor = useEditor.subscribe((s, prev) => {
+      if (
+        s.active !== prev.active ||
+        s.data !== prev.data ||
+        s.prov !== prev.prov ||
+        s.trackId !== prev.trackId ||
+        s.joint !== prev.joint ||
+        s.drag !== prev.drag ||
+        s.box !== prev.box ||
+        s.seedBox !== prev.seedBox ||
+        s.preview !== prev.preview ||
+        s.view !== prev.view
+      )
+        loader.redraw();
+    });
     const offKinematics = useKinematics.subscribe((s, prev) => {
       if (s.open !== prev.open || s.arcs !== prev.arcs || s.data !== prev.data || s.plotted !== prev.plotted)
         loader.redraw();
@@ -203,6 +283,7 @@ export function Player() {
       offVideos();
       offProject();
       offPoses();
+      offEditor();
       offKinematics();
       loader.dispose();
     };
@@ -219,14 +300,17 @@ export function Player() {
   return (
     <div className="player" data-testid="player">
       <div
-        className="player-stage"
+        className={`player-stage${editing ? ' editing' : ''}`}
         ref={stageRef}
         onWheel={(e) => {
+          // Ctrl+wheel zooms the frame in edit mode (editor/useEditPointer.ts).
+          if (editing && (e.ctrlKey || e.metaKey)) return;
           if (playable && e.deltaY !== 0) usePlayer.getState().step(e.deltaY > 0 ? 1 : -1);
         }}
       >
         <canvas data-testid="player-canvas" ref={canvasRef} />
         {overlay && <div className="player-overlay">{overlay}</div>}
+        {editing && playable && <EditBadge />}
         {playable && source && (
           <div
             className={`source-badge ${source}`}

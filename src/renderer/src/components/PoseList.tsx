@@ -3,12 +3,14 @@ import type { Job, PoseRun, Video } from '../../../shared/contract';
 import { ignore } from '../api';
 import { trackColor } from '../player/poseData';
 import { isActive, useJobs } from '../store/jobs';
+import { useEditor } from '../store/editor';
 import { useKinematics } from '../store/kinematics';
 import { usePlayer } from '../store/player';
 import { usePoses } from '../store/poses';
 import { useToasts } from '../store/toasts';
 import { useUi } from '../store/ui';
 import { isPlayable } from '../store/videos';
+import { PencilIcon } from './editor/EditBadge';
 import { TrashIcon } from './icons';
 
 type TrackSummary = PoseRun['tracks'][number];
@@ -252,6 +254,8 @@ function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selecte
   const dataLoading = usePoses((s) => selected && s.dataLoading);
   const dataError = usePoses((s) => (selected ? s.dataError : null));
   const [smoothing, setSmoothing] = useState(false);
+  const editing = useEditor((s) => s.active && s.runId === run.id);
+  const opening = useEditor((s) => s.opening);
   const name = runTitle(run);
 
   const remove = async () => {
@@ -293,6 +297,29 @@ function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selecte
         <span className="spacer" />
         <button
           type="button"
+          className={`icon-button toggle-button${editing ? ' on' : ''}`}
+          data-testid="pose-run-edit"
+          aria-pressed={editing}
+          aria-label={editing ? 'Leave edit mode' : 'Edit poses'}
+          title={
+            editing
+              ? 'Leave edit mode (E); every edit is already saved'
+              : run.source === 'edit'
+                ? 'Edit this corrected copy (E)'
+                : 'Correct these poses (E): edits go to a corrected copy, this run is kept'
+          }
+          disabled={opening || run.tracks.every((t) => t.frameCount === 0)}
+          onClick={(e) => {
+            e.stopPropagation();
+            e.currentTarget.blur();
+            if (editing) useEditor.getState().leave().catch(ignore);
+            else useEditor.getState().enter(run.id).catch(ignore);
+          }}
+        >
+          <PencilIcon />
+        </button>
+        <button
+          type="button"
           className="small-button"
           data-testid="pose-run-smooth"
           title="Make a smoothed copy of this run (the run itself is kept)"
@@ -322,6 +349,18 @@ function RunItem({ run, video, selected }: { run: PoseRun; video: Video; selecte
         {run.tracks.length} track{run.tracks.length === 1 ? '' : 's'} · {run.skeletonId} ·{' '}
         {whole ? 'whole video' : `frames ${range.inFrame}–${range.outFrame - 1}`}
         {name.detail && <span data-testid="pose-run-source"> · {name.detail}</span>}
+        {run.source === 'edit' && (
+          <>
+            {' '}
+            <span
+              className={`edit-run-badge${editing ? ' on' : ''}`}
+              data-testid="pose-run-edit-badge"
+              title={`${name.title}${editing ? '; being edited' : ''}`}
+            >
+              {editing ? 'editing' : 'corrected'}
+            </span>
+          </>
+        )}
         {dataLoading && ' · loading…'}
       </div>
       {smoothing && <SmoothForm run={run} onDone={() => setSmoothing(false)} />}

@@ -3,9 +3,11 @@ import type { Clip } from '../../../shared/contract';
 import { clampFrame, formatTimecode } from '../../../shared/timecode';
 import { call } from '../api';
 import { clipColor } from '../clipColors';
+import { EditLane } from './editor/EditLane';
 import { trackColor, type DecodedTrack } from '../player/poseData';
 import { useClips } from '../store/clips';
 import { usePlayer } from '../store/player';
+import { useEditor } from '../store/editor';
 import { usePoses } from '../store/poses';
 import { isPlayable, useSelectedVideo } from '../store/videos';
 
@@ -210,9 +212,14 @@ function PoseCoverage({
   frameCount: number;
   width: number;
 }) {
-  const data = usePoses((s) => (s.videoId === videoId ? s.data : null));
+  const posesData = usePoses((s) => (s.videoId === videoId ? s.data : null));
   const runId = usePoses((s) => s.selectedRunId);
   const hidden = usePoses((s) => s.hidden);
+  // After edits the editor holds the run's stored tracks (gaps filled, frames deleted).
+  const edited = useEditor((s) =>
+    s.data && s.data.runId === runId && s.videoId === videoId ? s.data : null,
+  );
+  const data = edited ?? posesData;
   if (!data || data.runId !== runId) return null;
   const tracks = data.tracks.filter((t) => !(`${data.runId}:${t.trackId}` in hidden));
   if (tracks.length === 0) return null;
@@ -315,6 +322,7 @@ export function Timeline() {
           </div>
         )}
         {playable && <PoseCoverage videoId={video.id} frameCount={frameCount} width={width} />}
+        {playable && <EditLane videoId={video.id} frameCount={frameCount} width={width} />}
         {playable && <ClipBars clips={clips} frameCount={frameCount} />}
         {!playable && <div className="timeline-clips" />}
         {playable && <MarkedRange frameCount={frameCount} />}

@@ -2,7 +2,7 @@
 import { ignore, on } from '../api';
 import { useClips } from './clips';
 import { useJobs } from './jobs';
-import { usePoses } from './poses';
+import { forgetDecodedRuns, usePoses } from './poses';
 import { useProject } from './project';
 import { useVideos } from './videos';
 import { throttled } from './util';
@@ -19,6 +19,7 @@ export function subscribeToEvents(): () => void {
       if (useClips.getState().videoId === videoId) useClips.getState().refresh().catch(ignore);
     }),
     on('poses.changed', ({ videoId }) => {
+      forgetDecodedRuns();
       if (usePoses.getState().videoId === videoId) usePoses.getState().refresh().catch(ignore);
     }),
     on('job.updated', (job) => {

@@ -57,6 +57,14 @@ const cache = new Map<string, RunData>();
 const CACHE_RUNS = 4;
 let cacheGeneration = -1;
 
+/**
+ * Forgets the decoded runs: an edit changes a run in place (same id, frame counts maybe too), so
+ * after 'poses.changed' the runs are fetched again rather than trusted by their key.
+ */
+export function forgetDecodedRuns(): void {
+  cache.clear();
+}
+
 export const usePoses = create<PosesState>()((set, get) => {
   let dataRequest = 0;
 
