@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { alignTracks, frameError, kendallTauB, type Feature2dKind } from '../src/shared/alignment';
 import { lookAtCamera, projectPoints, type Vec3 } from '../src/shared/lifting/cameras';
 import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE } from '../src/shared/lifting/noise';
-import { importBvh, mapToTarget } from '../src/shared/mocap';
 import { buildTrack, type PoseTrack } from '../src/shared/pose';
+import { csvCells, K, loadCocoTake, poseAt } from './mocap-takes';
 
 const root = resolve(process.cwd(), '..', 'shared', 'data', 'mocap');
 if (!existsSync(join(root, 'clips.csv'))) {
@@ -27,43 +27,14 @@ const VIEWS = process.argv[2] ? [Number(process.argv[2])] : [0, 30, 60, 90];
 const PER_TAKE = VIEWS.length === 1;
 const FPS = 30;
 const MAX_FRAMES = 12 * FPS;
-const K = 17;
 
 // One take per category, from the cgspeed BVH folder (the first listed of each).
 const rows = readFileSync(join(root, 'clips.csv'), 'utf8').trim().split('\n').slice(1);
-/** CSV cells (quoted cells may hold commas; empty cells kept). */
-const cellsOf = (line: string) =>
-  [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) =>
-    m[1].replace(/^"|"$/g, '').replace(/""/g, '"'),
-  );
 const byCategory = new Map<string, { folder: string; file: string; description: string }>();
 for (const line of rows) {
-  const [folder, file, , description, category] = cellsOf(line);
+  const [folder, file, , description, category] = csvCells(line);
   if (folder === 'cmu-bvh' && !byCategory.has(category))
     byCategory.set(category, { folder, file, description });
-}
-
-/** COCO-17 world positions (frames × 17 × 3) at FPS. */
-function loadTake(folder: string, file: string): { frames: number; pos: Float32Array } {
-  const imported = importBvh(readFileSync(join(root, folder, file), 'utf8'));
-  const mapped = mapToTarget(imported.take, 'coco17-feet');
-  const step = mapped.rate / FPS;
-  const frames = Math.min(MAX_FRAMES, Math.floor((mapped.frameCount - 1) / step) + 1);
-  const pos = new Float32Array(frames * K * 3);
-  for (let f = 0; f < frames; f++) {
-    const src = Math.round(f * step);
-    for (let j = 0; j < K; j++)
-      for (let c = 0; c < 3; c++) pos[(f * K + j) * 3 + c] = mapped.positionsM[(src * 23 + j) * 3 + c];
-  }
-  return { frames, pos };
-}
-
-/** Pose at fractional frame t (linear between frames). */
-function poseAt(pos: Float32Array, frames: number, t: number, out: Float32Array, at: number): void {
-  const f0 = Math.max(0, Math.min(frames - 1, Math.floor(t)));
-  const f1 = Math.min(frames - 1, f0 + 1);
-  const a = Math.max(0, Math.min(1, t - f0));
-  for (let k = 0; k < K * 3; k++) out[at + k] = pos[f0 * K * 3 + k] * (1 - a) + pos[f1 * K * 3 + k] * a;
 }
 
 /** A static camera `azimuthDeg` round the subject's mean hip position, 6 m away, 10° up. */
@@ -117,7 +88,7 @@ for (const VIEW_DEG of VIEWS) {
   }
   let seed = 1;
   for (const [category, t] of byCategory) {
-    const { frames, pos } = loadTake(t.folder, t.file);
+    const { frames, pos } = loadCocoTake(join(root, t.folder, t.file), FPS, MAX_FRAMES);
     // The warp: learner frame i shows reference time w(i) (frames); speed 0.8-1.25×, with a wobble.
     const speed = [0.8, 1.25, 0.9, 1.1][seed % 4];
     const n = Math.floor((frames - 1) / speed);

@@ -75,3 +75,41 @@ export function rng(seed: number): () => number {
     return s / 2 ** 32;
   };
 }
+
+/**
+ * A real person (the sample photo, @vladmandic/human's assets/samples.jpg) 600 px tall walking right
+ * at 50 px/s on a grey floor: 1280x720, 30 fps, 10 s (300 frames), H.264. Made once in WORK_DIR.
+ */
+export function personVideo720p(): string {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const path = join(WORK_DIR, 'person-720p-300.mp4');
+  if (existsSync(path)) return path;
+  const samples = join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'assets', 'samples.jpg');
+  execFileSync(ffmpegPaths().ffmpegPath, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=0x808080:size=1280x720:rate=30',
+    '-loop',
+    '1',
+    '-framerate',
+    '30',
+    '-i',
+    samples,
+    '-filter_complex',
+    "[1:v]crop=156:156:4:0,scale=600:600[p];[0:v][p]overlay=x='200+50*t':y=60:shortest=1",
+    '-t',
+    '10',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
+  return path;
+}

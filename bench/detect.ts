@@ -5,15 +5,13 @@
  * Every shipped detection model (MoveNet Lightning/Thunder, BlazePose, MultiPose; multi-person MoveNet).
  *   npx electron-vite build && npx tsx bench/detect.ts [threads] [model id]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { getModel } from '../src/main/inference/models';
 import { samplePersonRgb } from '../src/main/inference/movenet';
-import { ffmpegPaths } from '../src/main/media/ffmpeg';
 import { Workstation } from '../src/main/workstation';
-import { JOB_WORKER, requireBuild, WORK_DIR } from './common';
+import { JOB_WORKER, personVideo720p, requireBuild, WORK_DIR } from './common';
 
 requireBuild();
 const threads = Number(process.argv[2] ?? 1);
@@ -21,36 +19,7 @@ process.env.KINEMA_ORT_THREADS = String(threads);
 mkdirSync(WORK_DIR, { recursive: true });
 
 // A 720p, 30 fps, 10 s clip (300 frames) of a real person walking right across a grey floor.
-const video = join(WORK_DIR, 'person-720p-300.mp4');
-if (!existsSync(video)) {
-  const samples = join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'assets', 'samples.jpg');
-  execFileSync(ffmpegPaths().ffmpegPath, [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=0x808080:size=1280x720:rate=30',
-    '-loop',
-    '1',
-    '-framerate',
-    '30',
-    '-i',
-    samples,
-    '-filter_complex',
-    "[1:v]crop=156:156:4:0,scale=600:600[p];[0:v][p]overlay=x='200+50*t':y=60:shortest=1",
-    '-t',
-    '10',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    video,
-  ]);
-}
+const video = personVideo720p();
 
 /** Input of the model alone: the sample person at the model's size, in its dtype. */
 async function modelInput(id: string, size: number): Promise<ort.Tensor> {

@@ -6,14 +6,12 @@
  * on a generated 720p video of a walking person with its known track.
  *   npx tsx bench/flow.ts
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getModel } from '../src/main/inference/models';
 import { openPoser } from '../src/main/inference/video-posers';
 import { fittedSize } from '../src/main/media/decode';
 import { streamRgbFramesThreaded } from '../src/main/media/decode-thread';
-import { ffmpegPaths } from '../src/main/media/ffmpeg';
 import { probeVideo } from '../src/main/media/probe';
 import { cutCrop } from '../src/main/vpd/crop-frames';
 import { encodeFlowPng, FlowEstimator, loadOpenCv, medianFlow } from '../src/main/vpd/flow';
@@ -22,7 +20,7 @@ import { encodePng } from '../src/main/vpd/png';
 import { writeCropDir } from '../src/main/vpd/write-crops';
 import { buildTrack, type PoseRow, type PoseTrack } from '../src/shared/pose';
 import { computeCropBoxes, cropJitter } from '../src/shared/vpd/crops';
-import { percentile, WORK_DIR } from './common';
+import { percentile, personVideo720p, WORK_DIR } from './common';
 
 mkdirSync(WORK_DIR, { recursive: true });
 
@@ -171,37 +169,7 @@ if (existsSync(demo)) {
   track = await detectTrack(demo, probe.width, probe.height, frames);
 } else {
   console.log(`../shared/data/video/demo.mp4 is not there (${demo}): using a generated 720p video instead.`);
-  // A real person (samples.jpg) 600 px tall walking right at 50 px/s on a grey floor: 720p, 30 fps, 10 s.
-  videoPath = join(WORK_DIR, 'person-720p-300.mp4');
-  if (!existsSync(videoPath)) {
-    const samples = join(process.cwd(), 'node_modules', '@vladmandic', 'human', 'assets', 'samples.jpg');
-    execFileSync(ffmpegPaths().ffmpegPath, [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=0x808080:size=1280x720:rate=30',
-      '-loop',
-      '1',
-      '-framerate',
-      '30',
-      '-i',
-      samples,
-      '-filter_complex',
-      "[1:v]crop=156:156:4:0,scale=600:600[p];[0:v][p]overlay=x='200+50*t':y=60:shortest=1",
-      '-t',
-      '10',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-pix_fmt',
-      'yuv420p',
-      videoPath,
-    ]);
-  }
+  videoPath = personVideo720p();
   info = { width: 1280, height: 720, fps: 30 };
   console.log('detecting the athlete (MoveNet)…');
   track = await detectTrack(videoPath, 1280, 720, 300);

@@ -37,8 +37,8 @@ import {
 import { lookAtCamera, projectPoints, type Vec3 } from '../src/shared/lifting/cameras';
 import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE } from '../src/shared/lifting/noise';
 import { deriveSeed, Rng } from '../src/shared/lifting/rng';
-import { importBvh, mapToTarget } from '../src/shared/mocap';
 import { buildTrack, type PoseTrack } from '../src/shared/pose';
+import { csvCells, K, loadCocoTake, poseAt } from './mocap-takes';
 import { TccEmbedder } from '../src/main/training/tcc/embed';
 import type { TccLossType } from '../src/main/training/tcc/loss';
 import { DEFAULT_TCC_TRAIN_OPTIONS, trainTcc, type TccClip } from '../src/main/training/tcc/train';
@@ -53,7 +53,6 @@ if (!existsSync(join(root, 'clips.csv'))) {
 const FPS = 30;
 const MAX_EVAL_FRAMES = 12 * FPS;
 const MAX_TRAIN_FRAMES = 20 * FPS;
-const K = 17;
 const VALIDATION_SUBJECTS = new Set(['07', '13']);
 const MIN_TAKES = 8;
 const VIEWS_PER_TAKE = Number(process.env.VIEWS_PER_TAKE ?? 8);
@@ -67,10 +66,6 @@ mkdirSync(workDir, { recursive: true });
 
 // --- the takes --------------------------------------------------------------------------------
 
-const cellsOf = (line: string) =>
-  [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) =>
-    m[1].replace(/^"|"$/g, '').replace(/""/g, '"'),
-  );
 interface Take {
   file: string;
   subject: string;
@@ -79,7 +74,7 @@ interface Take {
 }
 const takes = new Map<string, Take>();
 for (const line of readFileSync(join(root, 'clips.csv'), 'utf8').trim().split('\n').slice(1)) {
-  const [folder, file, cmuTake, description, category] = cellsOf(line);
+  const [folder, file, cmuTake, description, category] = csvCells(line);
   if (folder !== 'cmu-bvh' || takes.has(file)) continue;
   const subject = /^(\d+)_\d+$/.exec(cmuTake)?.[1];
   if (!subject) continue; // subject unknown (the golf take): in neither split
@@ -87,29 +82,6 @@ for (const line of readFileSync(join(root, 'clips.csv'), 'utf8').trim().split('\
 }
 const training = [...takes.values()].filter((t) => !VALIDATION_SUBJECTS.has(t.subject));
 const validation = [...takes.values()].filter((t) => VALIDATION_SUBJECTS.has(t.subject));
-
-/** COCO-17 world positions (frames × 17 × 3, metres, z up) at FPS, at most `maxFrames`. */
-function loadTake(file: string, maxFrames: number): { frames: number; pos: Float32Array } {
-  const imported = importBvh(readFileSync(join(root, 'cmu-bvh', file), 'utf8'));
-  const mapped = mapToTarget(imported.take, 'coco17-feet');
-  const step = mapped.rate / FPS;
-  const frames = Math.min(maxFrames, Math.floor((mapped.frameCount - 1) / step) + 1);
-  const pos = new Float32Array(frames * K * 3);
-  for (let f = 0; f < frames; f++) {
-    const src = Math.round(f * step);
-    for (let j = 0; j < K; j++)
-      for (let c = 0; c < 3; c++) pos[(f * K + j) * 3 + c] = mapped.positionsM[(src * 23 + j) * 3 + c];
-  }
-  return { frames, pos };
-}
-
-/** Pose at fractional frame t (linear between frames). */
-function poseAt(pos: Float32Array, frames: number, t: number, out: Float32Array, at: number): void {
-  const f0 = Math.max(0, Math.min(frames - 1, Math.floor(t)));
-  const f1 = Math.min(frames - 1, f0 + 1);
-  const a = Math.max(0, Math.min(1, t - f0));
-  for (let k = 0; k < K * 3; k++) out[at + k] = pos[f0 * K * 3 + k] * (1 - a) + pos[f1 * K * 3 + k] * a;
-}
 
 /** The take played through warp w (learner frame i shows reference time w(i)). */
 function warped(pos: Float32Array, frames: number, n: number, w: (i: number) => number): Float32Array {
@@ -166,7 +138,8 @@ function makeWarp(frames: number, speed: number): { n: number; w: (i: number) =>
 
 const t0 = performance.now();
 const loaded = new Map<string, { frames: number; pos: Float32Array }>();
-for (const t of training) loaded.set(t.file, loadTake(t.file, MAX_TRAIN_FRAMES));
+for (const t of training)
+  loaded.set(t.file, loadCocoTake(join(root, 'cmu-bvh', t.file), FPS, MAX_TRAIN_FRAMES));
 const renderings = new Map<string, TccClip[]>();
 let DIM = 0;
 for (const t of training) {
@@ -296,7 +269,7 @@ for (const [index, t] of validation.entries()) {
   const seed = index + 1; // as align-mocap.ts: the warp, cameras and noise follow the take's place
   const modelKey = modelFor(t.category);
   if (!modelKey) continue;
-  const { frames, pos } = loadTake(t.file, MAX_EVAL_FRAMES);
+  const { frames, pos } = loadCocoTake(join(root, 'cmu-bvh', t.file), FPS, MAX_EVAL_FRAMES);
   const speed = [0.8, 1.25, 0.9, 1.1][seed % 4];
   const { n, w } = makeWarp(frames, speed);
   const learnerPos = warped(pos, frames, n, w);
