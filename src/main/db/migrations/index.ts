@@ -7,6 +7,7 @@ import { migration0001 } from './0001-initial';
 import { migration0002 } from './0002-media-index';
 import { migration0003 } from './0003-pose-tracks';
 import { migration0004 } from './0004-pose-edits';
+import { migration0005 } from './0005-series-and-models';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,12 @@ export interface Migration {
   up: string;
 }
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const migrations: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;
