@@ -133,7 +133,16 @@ export class Workstation {
       cacheDir: this.options.cacheDir,
       concurrency: this.options.concurrency,
       onJobUpdated: (job) => this.emit('job.updated', job),
+      onJobMetrics: (jobId, point) => this.emit('job.metrics', { jobId, point }),
       onDataChanged: ({ kind, videoId }) => {
+        if (kind === 'models') {
+          this.emit('models.changed', {});
+          return;
+        }
+        if (kind === 'series') {
+          if (videoId !== undefined) this.emit('series.changed', { videoId });
+          return;
+        }
         if (kind === 'poses') {
           if (videoId !== undefined) this.emit('poses.changed', { videoId });
           return;
@@ -584,6 +593,11 @@ export class Workstation {
 
   cancelJob(jobId: number): boolean {
     return this.queue.cancel(jobId);
+  }
+
+  jobMetrics(jobId: number): Record<string, number>[] {
+    jobsDb.getJob(this.db, jobId); // NOT_FOUND for an unknown job
+    return this.queue.metricsOf(jobId);
   }
 
   clearFinishedJobs(): number {

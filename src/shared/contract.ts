@@ -423,6 +423,11 @@ export const requests = {
   'jobs.list': { input: empty, output: z.array(jobSchema) },
   'jobs.cancel': { input: z.object({ jobId: id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'jobs.clearFinished': { input: empty, output: z.object({ removed: z.number().int() }) },
+  /** Every training point a job reported so far (loss curves), oldest first. */
+  'jobs.metrics': {
+    input: z.object({ jobId: id }).strict(),
+    output: z.array(z.record(z.string(), z.number())),
+  },
   'models.list': { input: empty, output: z.array(modelInfoSchema) },
   'poses.detect': {
     input: z
@@ -546,6 +551,12 @@ export const events = {
   'videos.changed': z.object({ videoId: id.optional() }),
   'clips.changed': z.object({ videoId: id }),
   'poses.changed': z.object({ videoId: id }),
+  /** Embeddings or 3D joints of a video's tracks were stored or removed. */
+  'series.changed': z.object({ videoId: id }),
+  /** A model was trained, replaced or deleted in the project. */
+  'models.changed': z.object({}),
+  /** One point of a running job's training curve (see `jobs.metrics`). */
+  'job.metrics': z.object({ jobId: id, point: z.record(z.string(), z.number()) }),
 } as const;
 
 export type RequestName = keyof typeof requests;

@@ -47,6 +47,7 @@ const handlers: Handlers = {
   'jobs.list': (ws) => jobsDb.listJobs(ws.db),
   'jobs.cancel': (ws, { jobId }) => ({ cancelled: ws.cancelJob(jobId) }),
   'jobs.clearFinished': (ws) => ({ removed: ws.clearFinishedJobs() }),
+  'jobs.metrics': (ws, { jobId }) => ws.jobMetrics(jobId),
   'models.list': (ws) => ws.listModels(),
   'poses.detect': (ws, input) => ws.detectPoses(input),
   'poses.runs': (ws, { videoId }) => ws.poseRuns(videoId),

@@ -10,6 +10,7 @@ import type { FfmpegPaths } from '../media/ffmpeg';
 import type { JobKind, Video } from '../../shared/contract';
 import type { SkeletonId } from '../../shared/skeletons';
 import type { PoseChunk } from '../db/poses';
+import type { NewFrameSeries, NewTrainedModel } from '../db/series';
 
 export type CommitOp =
   | { op: 'insertVideo'; probe: ProbeResult; index: FrameIndex }
@@ -35,6 +36,10 @@ export type CommitOp =
       runId: number;
       tracks: ({ trackId: number; label: string } & PoseChunk)[];
     }
+  /** A per-frame series (embeddings, 3D joints); replaces the same kind/source/track/range. */
+  | ({ op: 'saveSeries'; videoId: number } & NewFrameSeries)
+  /** A model trained in the project; `replace` overwrites one of the same family and name. */
+  | ({ op: 'saveTrainedModel'; replace?: boolean } & NewTrainedModel)
   | { op: 'none' };
 
 export interface ProgressUpdate {
@@ -42,6 +47,11 @@ export interface ProgressUpdate {
   done: number;
   total: number;
   message?: string;
+  /**
+   * One point of a training curve (e.g. { step: 120, loss: 0.41, valLoss: 0.5 }): the queue keeps
+   * every point of a running job so the Jobs panel can draw live loss curves (`jobs.metrics`).
+   */
+  metrics?: Record<string, number>;
 }
 
 export type ToWorker =

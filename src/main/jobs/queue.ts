@@ -9,6 +9,7 @@ import type { Job, JobKind } from '../../shared/contract';
 import type { Db } from '../db/connection';
 import * as jobsDb from '../db/jobs';
 import * as posesDb from '../db/poses';
+import * as seriesDb from '../db/series';
 import * as videosDb from '../db/videos';
 import { ffmpegPaths } from '../media/ffmpeg';
 import type { CommitOp, FromWorker, ToWorker } from './protocol';
@@ -20,7 +21,9 @@ export interface JobQueueOptions {
   concurrency?: number;
   onJobUpdated(job: Job): void;
   /** Called after a commit changed what the renderer shows: videos (and thumbnails) or poses. */
-  onDataChanged(change: { kind: 'videos' | 'poses'; videoId?: number }): void;
+  onDataChanged(change: { kind: 'videos' | 'poses' | 'series' | 'models'; videoId?: number }): void;
+  /** A training point a job reported (ProgressUpdate.metrics). */
+  onJobMetrics?(jobId: number, point: Record<string, number>): void;
 }
 
 interface Running {
@@ -32,16 +35,24 @@ interface Running {
 
 const PROGRESS_DB_INTERVAL_MS = 500;
 const PROGRESS_EVENT_INTERVAL_MS = 100;
+/** Training curves kept per job (in memory; a resumed job re-reports its own history). */
+const MAX_METRIC_POINTS = 5000;
 
 export class JobQueue {
   private readonly running = new Map<number, Running>();
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly metrics = new Map<number, Record<string, number>[]>();
 
   constructor(
     private readonly db: Db,
     private readonly options: JobQueueOptions,
   ) {}
+
+  /** The training points a job reported since this queue started (oldest first). */
+  metricsOf(jobId: number): Record<string, number>[] {
+    return [...(this.metrics.get(jobId) ?? [])];
+  }
 
   /** Puts jobs interrupted by a crash back in the queue and starts them. */
   resumeInterrupted(): number {
@@ -127,6 +138,13 @@ export class JobQueue {
       switch (message.type) {
         case 'progress': {
           const now = Date.now();
+          if (message.metrics) {
+            const points = this.metrics.get(jobId) ?? [];
+            if (points.length >= MAX_METRIC_POINTS) points.splice(0, points.length / 2); // keep the recent half
+            points.push(message.metrics);
+            this.metrics.set(jobId, points);
+            this.options.onJobMetrics?.(jobId, message.metrics);
+          }
           if (now - run.lastProgressWrite > PROGRESS_DB_INTERVAL_MS || message.done >= message.total) {
             run.lastProgressWrite = now;
             jobsDb.setJobProgress(this.db, jobId, { ...message, message: message.message ?? '' });
@@ -191,7 +209,8 @@ export class JobQueue {
   private applyCommit(jobId: number, commit: CommitOp, checkpoint: unknown): unknown {
     let value: unknown;
     let videoId: number | undefined;
-    let kind: 'videos' | 'poses' = 'videos';
+    let kind: 'videos' | 'poses' | 'series' | 'models' = 'videos';
+    let modelsChanged = false;
     this.db.transaction(() => {
       switch (commit.op) {
         case 'insertVideo':
@@ -243,12 +262,22 @@ export class JobQueue {
           videoId = commit.videoId;
           kind = 'poses';
           break;
+        case 'saveSeries':
+          value = seriesDb.saveSeries(this.db, { ...commit, jobId });
+          videoId = commit.videoId;
+          kind = 'series';
+          break;
+        case 'saveTrainedModel':
+          value = seriesDb.saveTrainedModel(this.db, { ...commit, jobId }, commit.replace ?? false);
+          modelsChanged = true;
+          break;
         case 'none':
           break;
       }
       jobsDb.setJobCheckpoint(this.db, jobId, checkpoint);
     })();
     if (videoId !== undefined) this.options.onDataChanged({ kind, videoId });
+    if (modelsChanged) this.options.onDataChanged({ kind: 'models' });
     return value;
   }
 
