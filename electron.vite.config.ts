@@ -14,6 +14,7 @@ export default defineConfig({
           serve: resolve(__dirname, 'src/main/web/serve.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           jobWorker: resolve(__dirname, 'src/main/jobs/worker.ts'),
+          tsneWorker: resolve(__dirname, 'src/main/analysis/tsne-worker.ts'),
         },
       },
     },

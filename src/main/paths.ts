@@ -14,6 +14,7 @@ const appRoot = join(here, '..', '..');
 
 export const builtPaths = {
   jobWorker: join(here, 'jobWorker.js'),
+  tsneWorker: join(here, 'tsneWorker.js'),
   rendererDir: join(here, '..', 'renderer'),
   preload: join(here, '..', 'preload', 'index.cjs'),
 };

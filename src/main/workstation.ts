@@ -7,7 +7,15 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { EventName, EventPayload, Project, RequestInput, RequestOutput } from '../shared/contract';
+import type {
+  EventName,
+  EventPayload,
+  Job,
+  JobKind,
+  Project,
+  RequestInput,
+  RequestOutput,
+} from '../shared/contract';
 import type { PoseSet } from '../shared/pose';
 import { getSkeleton } from '../shared/skeletons';
 import { smoothPoseSet, type SmoothRequest } from '../shared/tracking/smooth-set';
@@ -19,6 +27,7 @@ import * as posesDb from './db/poses';
 import { ensureProjectRow, readProject } from './db/project';
 import * as videosDb from './db/videos';
 import { computeAlignment, writeAlignReport } from './analysis/alignment';
+import type { TccSequences as AlignSequences } from './analysis/tcc';
 import type { AlignVideoParams } from './jobs/kinds/align-video';
 import { cropsJobParams, defaultCropDir } from './vpd/crops-job';
 import { cropDirTarget } from './vpd/write-crops';
@@ -438,16 +447,24 @@ export class Workstation {
   // ---- alignment -----------------------------------------------------------------------------
 
   /** The HTML report of an alignment, key frames decoded exactly from the source videos. */
-  alignReport(input: RequestInput<'align.report'>): Promise<string> {
-    return writeAlignReport(this.db, input, async (videoId, frame) => {
-      return (await this.frame({ videoId, frame, maxSize: 640, exact: true })).jpeg;
-    });
+  alignReport(input: RequestInput<'align.report'>, sequences?: AlignSequences): Promise<string> {
+    return writeAlignReport(
+      this.db,
+      input,
+      async (videoId, frame) => {
+        return (await this.frame({ videoId, frame, maxSize: 640, exact: true })).jpeg;
+      },
+      sequences,
+    );
   }
 
   /** Queues the render of the aligned side-by-side MP4 (learner left, reference right). */
-  alignExportVideo(input: RequestInput<'align.exportVideo'>): { jobId: number; outPath: string } {
+  alignExportVideo(
+    input: RequestInput<'align.exportVideo'>,
+    sequences?: AlignSequences,
+  ): { jobId: number; outPath: string } {
     const { outPath: requested, height: requestedHeight, ...request } = input;
-    const o = computeAlignment(this.db, request);
+    const o = computeAlignment(this.db, request, sequences);
     const a = o.alignment;
     const side = (videoId: number, start: number, end: number) => {
       const info = videosDb.getVideoMedia(this.db, videoId);
@@ -490,6 +507,16 @@ export class Workstation {
     };
     const job = this.queue.enqueue('align-video', `Render ${basename(outPath)}`, params);
     return { jobId: job.id, outPath };
+  }
+
+  /** Queues a job whose parameters the caller has checked (e.g. analysis/tcc.ts). */
+  enqueueJob(kind: JobKind, title: string, params: unknown): Job {
+    return this.queue.enqueue(kind, title, params);
+  }
+
+  /** Where jobs keep their working files (model files handed to workers, checkpoints). */
+  get cacheDir(): string {
+    return this.options.cacheDir;
   }
 
   poseRuns(videoId: number) {

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { editRequests } from './contract-edits';
+import { tccFeatureSchema, tccRequests } from './contract-tcc';
 
 export { KinemaError, unwrap, type Envelope } from './errors';
 
@@ -64,7 +65,7 @@ export const clipSchema = z.object({
 });
 export type Clip = z.infer<typeof clipSchema>;
 
-export const jobKindSchema = z.enum(['import', 'export', 'detect', 'align-video', 'crops']);
+export const jobKindSchema = z.enum(['import', 'export', 'detect', 'align-video', 'crops', 'train-tcc']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -267,11 +268,15 @@ const alignSideSchema = z
 const alignInput = {
   learner: alignSideSchema,
   reference: alignSideSchema,
-  /** Per-frame features (default bones + angles, the view-robust ones). */
+  /** Per-frame features (default bones + angles, the view-robust ones), or ['tcc:<model>']. */
   features: z
-    .array(z.enum(['keypoints', 'bones', 'angles']))
-    .min(1)
-    .max(3)
+    .union([
+      z
+        .array(z.enum(['keypoints', 'bones', 'angles']))
+        .min(1)
+        .max(3),
+      z.tuple([tccFeatureSchema]),
+    ])
     .optional(),
   distance: z.enum(['euclidean', 'sqeuclidean', 'cosine']).optional(),
   /** Sakoe-Chiba band, fraction of the longer side (global mode). */
@@ -542,6 +547,7 @@ export const requests = {
     output: z.object({ path: z.string() }),
   },
   ...editRequests,
+  ...tccRequests,
 } as const;
 
 /** Every event main pushes to the renderer. */

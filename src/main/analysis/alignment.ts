@@ -11,7 +11,9 @@ import { KinemaError } from '../../shared/errors';
 import {
   alignTracks,
   compareMotions,
+  type AlignTracksOptions,
   type CoachingReport,
+  type Feature2dKind,
   type TrackAlignment,
 } from '../../shared/alignment';
 import { trackKinematics, type KinematicsReport } from '../../shared/kinematics';
@@ -71,15 +73,34 @@ function loadSide(db: Db, side: Side, what: string): SideInfo {
   };
 }
 
-export function computeAlignment(db: Db, input: AlignRequest): AlignmentOutcome {
+/**
+ * `sequences`: per-frame vectors of both sides when the features name a trained encoder
+ * (`tcc:<name>`; analysis/tcc.ts tccSequences computes them, asynchronously).
+ */
+export function computeAlignment(
+  db: Db,
+  input: AlignRequest,
+  sequences?: AlignTracksOptions['sequences'],
+): AlignmentOutcome {
   const learner = loadSide(db, input.learner, 'learner');
   const reference = loadSide(db, input.reference, 'reference');
+  const trained = input.features?.find((f) => f.startsWith('tcc:'));
+  if (trained && !sequences)
+    throw new KinemaError(
+      'BAD_INPUT',
+      `The ${trained} embeddings of both sides are needed to align with them.`,
+    );
   let alignment: TrackAlignment;
   try {
     alignment = alignTracks(
       { track: learner.track, inFrame: input.learner.inFrame, outFrame: input.learner.outFrame },
       { track: reference.track, inFrame: input.reference.inFrame, outFrame: input.reference.outFrame },
-      { features: input.features, distance: input.distance, band: input.band, mode: input.mode },
+      {
+        ...(sequences ? { sequences } : { features: input.features as Feature2dKind[] | undefined }),
+        distance: input.distance,
+        band: input.band,
+        mode: input.mode,
+      },
     );
   } catch (err) {
     throw err instanceof KinemaError ? err : new KinemaError('ALIGN_FAILED', (err as Error).message);
@@ -112,8 +133,12 @@ const i32bytes = (a: Int32Array) =>
 const f32bytes = (a: Float64Array) => new Uint8Array(Float32Array.from(a).buffer);
 const orNull = (v: number) => (Number.isFinite(v) ? v : null);
 
-export function alignResult(db: Db, input: AlignRequest): AlignResult {
-  const o = computeAlignment(db, input);
+export function alignResult(
+  db: Db,
+  input: AlignRequest,
+  sequences?: AlignTracksOptions['sequences'],
+): AlignResult {
+  const o = computeAlignment(db, input, sequences);
   const a = o.alignment;
   return {
     mode: a.mode,
@@ -283,9 +308,10 @@ export async function writeAlignReport(
   db: Db,
   input: RequestInput<'align.report'>,
   frameJpeg: FrameSource,
+  sequences?: AlignTracksOptions['sequences'],
 ): Promise<string> {
   const { outPath, ...request } = input;
-  const o = computeAlignment(db, request);
+  const o = computeAlignment(db, request, sequences);
   const path =
     outPath ??
     join(

@@ -7,6 +7,7 @@ import type { Envelope, RequestInput, RequestName, RequestOutput } from '../../s
 import { describeValidationError, isRequestName, KinemaError, requests } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
 import { editHandlers } from './edit-handlers';
+import { alignSequences, tccHandlers } from './tcc-handlers';
 import { cropStripFrames, readCropFrame } from '../vpd/inspector';
 import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
@@ -56,9 +57,11 @@ const handlers: Handlers = {
   'poses.smooth': (ws, input) => ws.smoothPoseRun(input),
   'kinematics.compute': (ws, input) => kinematicsResult(ws.db, input),
   'kinematics.export': (ws, input) => ({ path: exportKinematics(ws.db, input) }),
-  'align.compute': (ws, input) => alignResult(ws.db, input),
-  'align.report': async (ws, input) => ({ path: await ws.alignReport(input) }),
-  'align.exportVideo': (ws, input) => ws.alignExportVideo(input),
+  'align.compute': async (ws, input) => alignResult(ws.db, input, await alignSequences(ws, input)),
+  'align.report': async (ws, input) => ({
+    path: await ws.alignReport(input, await alignSequences(ws, input)),
+  }),
+  'align.exportVideo': async (ws, input) => ws.alignExportVideo(input, await alignSequences(ws, input)),
   'vpd.crops': (ws, input) => ws.startCrops(input),
   'vpd.cropFrame': (_ws, { outDir, frame, view }) => {
     const f = readCropFrame(outDir, frame, view);
@@ -70,6 +73,7 @@ const handlers: Handlers = {
   },
   'vpd.cropFrames': (_ws, { outDir, view }) => cropStripFrames(outDir, view),
   ...editHandlers,
+  ...tccHandlers,
 };
 
 export async function handleRequest(

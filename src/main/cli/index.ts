@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import type { Job, RequestInput } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
+import { tccSequences } from '../analysis/tcc';
+import { parseFeatures, tauCommand, trainTccCommand } from './tcc';
 import { kinematicsReport, writeKinematics } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -65,13 +67,21 @@ Project commands (need --project FILE.kinema):
                                 clip's or whole range, Butterworth 6 Hz. CSV: one row per frame,
                                 gaps empty; JSON adds summaries, gait events and metrics;
                                 HTML is the printable report (tables and charts)
-  align --learner SIDE --reference SIDE [--mode global|subsequence] [--features bones,angles]
+  align --learner SIDE --reference SIDE [--mode global|subsequence] [--features bones,angles|tcc:NAME]
         [--report FILE.html] [--video FILE.mp4]
                                 align a learner's track to a reference's (DTW) and print the
                                 coaching findings; SIDE = RUN[:TRACK][:IN-OUT] (e.g. 3:0:120-300;
                                 track default: the run's longest, range default: the whole track);
                                 subsequence finds where the reference motion starts in the learner;
                                 --report writes the HTML report, --video renders the side-by-side
+  train-tcc --label L --name N [--steps 500] [--batch 4] [--frames 32]
+            [--loss classification|regression|regression-mse] [--features keypoints,bones,angles] [--replace]
+                                train a TCC encoder on every clip labelled L (each clip's newest run,
+                                longest track); waits, printing the loss; stores the model and each
+                                clip's embeddings; align with --features tcc:N
+  tau <learnerClip> <referenceClip> | --label L  [--features bones,angles|tcc:N]
+                                Kendall's tau (nearest-neighbour, as TCC) of aligning clips; with
+                                --label every ordered pair of the label's clips and their mean
   lift <runId> [--track N] --out FILE.npy|.npz|.csv [--no-flip]
                                 lift a 2D track to 3D with the shipped lifter (native-models
                                 lifter-tcn27): frames × 17 H36M joints, metres, pelvis-relative,
@@ -173,6 +183,11 @@ async function main(): Promise<void> {
       'out-dir': { type: 'string' },
       view: { type: 'string' },
       size: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      frames: { type: 'string' },
+      loss: { type: 'string' },
+      replace: { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
       'no-flip': { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
@@ -559,24 +574,21 @@ async function main(): Promise<void> {
         const mode = values.mode ?? 'global';
         if (mode !== 'global' && mode !== 'subsequence')
           fail(`--mode must be global or subsequence, got "${mode}"`);
-        const kinds = ['keypoints', 'bones', 'angles'] as const;
-        const features = values.features?.split(',').map((f) => {
-          const k = kinds.find((x) => x === f.trim());
-          return k ?? fail(`--features: unknown feature "${f}" (use ${kinds.join(', ')})`);
-        });
+        const features = parseFeatures(values.features, true) as RequestInput<'align.compute'>['features'];
         const request = {
           learner: side(values.learner, 'learner'),
           reference: side(values.reference, 'reference'),
           mode: mode as 'global' | 'subsequence',
           ...(features ? { features } : {}),
         };
-        const result = alignResult(ws.db, request);
+        const sequences = await tccSequences(ws.db, request);
+        const result = alignResult(ws.db, request, sequences);
         const report = values.report
-          ? await ws.alignReport({ ...request, outPath: resolve(values.report) })
+          ? await ws.alignReport({ ...request, outPath: resolve(values.report) }, sequences)
           : undefined;
         let video: Job | undefined;
         if (values.video) {
-          const { jobId } = ws.alignExportVideo({ ...request, outPath: resolve(values.video) });
+          const { jobId } = ws.alignExportVideo({ ...request, outPath: resolve(values.video) }, sequences);
           [video] = await waitForJobs(ws, [jobId]);
         }
         const findings = result.coaching?.findings ?? [];
@@ -609,6 +621,24 @@ async function main(): Promise<void> {
           if (video?.state === 'done') console.log(`Video: ${(video.result as { outPath: string }).outPath}`);
         }
         if (video) reportJobs([video]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'train-tcc': {
+      const ws = await openWorkstation(values.project);
+      try {
+        reportJobs([await trainTccCommand(ws, values)]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'tau': {
+      const ws = await openWorkstation(values.project);
+      try {
+        await tauCommand(ws, args, values);
       } finally {
         await ws.closeProject();
       }

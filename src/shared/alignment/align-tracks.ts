@@ -25,6 +25,12 @@ export interface AlignTracksOptions {
   band?: number;
   /** 'global' (default): both ranges end to end. 'subsequence': find the reference inside the learner. */
   mode?: 'global' | 'subsequence';
+  /**
+   * Per-frame vectors computed elsewhere (e.g. a trained encoder's embeddings, one row per video
+   * frame of each range, NaN where absent), used instead of the training-free features; `name`
+   * is what the result's `features` reports.
+   */
+  sequences?: { learner: FeatureSequence; reference: FeatureSequence; name: string };
 }
 
 export interface TrackAlignment {
@@ -66,6 +72,18 @@ function featuresOf(t: TrackRange, what: string, kinds: readonly Feature2dKind[]
   return poseFeatures2d(rangeOf(t, what), { kinds });
 }
 
+function checkedSequence(s: FeatureSequence, what: string): FeatureSequence {
+  if (s.frames.length < 2)
+    throw new Error(
+      `The ${what} has ${s.frames.length === 0 ? 'no frame' : 'only one frame'} to align; alignment needs a sequence.`,
+    );
+  if (s.values.length !== s.frames.length * s.dim)
+    throw new Error(
+      `The ${what}'s vectors (${s.values.length} values) are not ${s.frames.length} frames × ${s.dim}.`,
+    );
+  return s;
+}
+
 export function alignTracks(
   learner: TrackRange,
   reference: TrackRange,
@@ -74,8 +92,16 @@ export function alignTracks(
   const kinds = o.features ?? ['bones', 'angles'];
   const mode = o.mode ?? 'global';
   const distance = o.distance ?? 'euclidean';
-  const fl = featuresOf(learner, 'learner', kinds);
-  const fr = featuresOf(reference, 'reference', kinds);
+  const fl = o.sequences
+    ? checkedSequence(o.sequences.learner, 'learner')
+    : featuresOf(learner, 'learner', kinds);
+  const fr = o.sequences
+    ? checkedSequence(o.sequences.reference, 'reference')
+    : featuresOf(reference, 'reference', kinds);
+  if (fl.dim !== fr.dim)
+    throw new Error(
+      `The learner has ${fl.dim} values per frame and the reference ${fr.dim}: they cannot be compared.`,
+    );
   const dim = fl.dim;
   const n = fl.frames.length;
   const m = fr.frames.length;
@@ -152,6 +178,6 @@ export function alignTracks(
     cost,
     normalizedCost,
     featureTau,
-    features: [...kinds],
+    features: o.sequences ? [o.sequences.name] : [...kinds],
   };
 }

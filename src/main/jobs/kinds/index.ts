@@ -6,6 +6,7 @@ import { runCrops } from '../../vpd/crops-job';
 import { runDetect } from './detect';
 import { runExport } from './export';
 import { runImport } from './import';
+import { runTrainTcc } from './train-tcc';
 
 export const jobRunners: Record<JobKind, JobRunner<never, never, unknown>> = {
   import: runImport as JobRunner<never, never, unknown>,
@@ -13,4 +14,5 @@ export const jobRunners: Record<JobKind, JobRunner<never, never, unknown>> = {
   detect: runDetect as JobRunner<never, never, unknown>,
   'align-video': runAlignVideo as JobRunner<never, never, unknown>,
   crops: runCrops as JobRunner<never, never, unknown>,
+  'train-tcc': runTrainTcc as JobRunner<never, never, unknown>,
 };

@@ -5,8 +5,8 @@
  * MP4. It takes the place of the video list and player while open (the jobs panel stays, so an
  * export's progress shows). State lives in store/align.ts.
  *
- * Not here yet: the 2D map (t-SNE/UMAP) of several clips' per-frame embeddings, which needs
- * per-frame embeddings from the API.
+ * Trained TCC models (store/tcc.ts) are offered as features, trained from the Train TCC dialog,
+ * and mapped in the embedding map panel (align/TrainTcc.tsx, align/EmbeddingMap.tsx).
  */
 import { useEffect, useRef, type RefObject } from 'react';
 import { ignore } from '../api';
@@ -14,11 +14,14 @@ import { basename } from '../paths';
 import { comboOf, matchShortcut } from '../shortcuts';
 import { requestKeyOf, useAlign, type FeatureKind } from '../store/align';
 import { isActive, useJobs } from '../store/jobs';
+import { tccDialogOpen, useTcc } from '../store/tcc';
 import { isModalOpen, useUi } from '../store/ui';
 import { AlignPlots } from './align/AlignPlots';
 import { CoachingPanel } from './align/Coaching';
 import { AlignPanes, AlignTransport } from './align/Playback';
 import { SidePicker, useSideTarget } from './align/SidePicker';
+import { EmbeddingMapPanel } from './align/EmbeddingMap';
+import { TrainTccDialog } from './align/TrainTcc';
 import { CloseIcon } from './icons';
 
 const FEATURES: { kind: FeatureKind; label: string; title: string }[] = [
@@ -68,7 +71,7 @@ function useAlignKeys(root: RefObject<HTMLElement | null>): void {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.isComposing) return;
       const ui = useUi.getState();
-      if (isModalOpen(ui) || ui.helpOpen) return;
+      if (isModalOpen(ui) || ui.helpOpen || tccDialogOpen()) return;
       const target = e.target;
       const a = useAlign.getState();
       if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && !e.altKey) {
@@ -156,6 +159,58 @@ function ExportStatus() {
   );
 }
 
+function MapToggle() {
+  const open = useTcc((s) => s.mapOpen);
+  return (
+    <button
+      type="button"
+      className={`small-button toggle-button${open ? ' on' : ''}`}
+      data-testid="tcc-map-toggle"
+      aria-pressed={open}
+      title="A 2D map (t-SNE) of several clips' embeddings by a trained TCC model"
+      onClick={() => useTcc.getState().toggleMap()}
+    >
+      Embedding map
+    </button>
+  );
+}
+
+/** Trained TCC models as features, and the dialog that trains one. */
+function TrainedFeature() {
+  const models = useTcc((s) => s.models);
+  const trained = useAlign((s) => s.trained);
+  return (
+    <div className="align-field">
+      <span>Trained (TCC)</span>
+      <div className="align-trained">
+        <select
+          data-testid="align-trained"
+          value={trained ?? ''}
+          title="Compare a trained TCC model's embeddings instead of the features above"
+          onChange={(e) => useAlign.getState().setTrained(e.target.value || null)}
+        >
+          <option value="">None: the features above</option>
+          {models.map((m) => (
+            <option key={m.id} value={m.name}>
+              {m.name}
+            </option>
+          ))}
+          {trained && !models.some((m) => m.name === trained) && <option value={trained}>{trained}</option>}
+        </select>
+        <button
+          type="button"
+          className="small-button"
+          data-testid="tcc-train-open"
+          title="Train a TCC model on the clips of one label (a job)"
+          onClick={() => useTcc.getState().openTrain()}
+        >
+          Train TCC…
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function Header() {
   const result = useAlign((s) => s.result);
   const reporting = useAlign((s) => s.reporting);
@@ -168,6 +223,7 @@ function Header() {
       </span>
       <span className="spacer" />
       <ExportStatus />
+      <MapToggle />
       <button
         type="button"
         className="small-button"
@@ -205,6 +261,7 @@ function Header() {
 function Options() {
   const mode = useAlign((s) => s.mode);
   const features = useAlign((s) => s.features);
+  const trained = useAlign((s) => s.trained);
   const computing = useAlign((s) => s.computing);
   const learner = useSideTarget('learner');
   const reference = useSideTarget('reference');
@@ -235,7 +292,7 @@ function Options() {
                 data-testid={`align-feature-${f.kind}`}
                 aria-pressed={on}
                 title={f.title}
-                disabled={on && features.length === 1}
+                disabled={(on && features.length === 1) || trained !== null}
                 onClick={() => useAlign.getState().setFeature(f.kind, !on)}
               >
                 {f.label}
@@ -244,6 +301,7 @@ function Options() {
           })}
         </div>
       </div>
+      <TrainedFeature />
       <button
         type="button"
         className="primary align-compare"
@@ -270,6 +328,7 @@ function StaleNotice() {
   const result = useAlign((s) => s.result);
   useAlign((s) => s.mode);
   useAlign((s) => s.features);
+  useAlign((s) => s.trained);
   useSideTarget('learner');
   useSideTarget('reference');
   if (!result) return null;
@@ -329,12 +388,17 @@ export function AlignView() {
   const state = useAlign((s) =>
     s.computing ? 'computing' : s.error ? 'error' : s.result ? 'ready' : 'empty',
   );
+  const mapOpen = useTcc((s) => s.mapOpen);
   useAlignKeys(rootRef);
   useEffect(() => {
     const detach = useAlign.getState().attach();
+    const detachTcc = useTcc.getState().attach();
     // Keys go to the view at once (the player it replaces may have had focus).
     rootRef.current?.focus();
-    return detach;
+    return () => {
+      detach();
+      detachTcc();
+    };
   }, []);
   return (
     <section
@@ -361,7 +425,9 @@ export function AlignView() {
         <SidePicker role="reference" />
         <Options />
       </div>
+      {mapOpen && <EmbeddingMapPanel />}
       <Body />
+      <TrainTccDialog />
     </section>
   );
 }

@@ -103,6 +103,8 @@ interface AlignState {
   reference: SideChoice;
   mode: AlignMode;
   features: FeatureKind[];
+  /** A trained TCC model whose embeddings are compared instead of `features` (null: none). */
+  trained: string | null;
   /** Every clip of the project, for the pickers. */
   clips: Clip[];
   /** Pose runs by video id, newest first (absent: not fetched yet). */
@@ -129,6 +131,7 @@ interface AlignState {
   swap(): void;
   setMode(mode: AlignMode): void;
   setFeature(kind: FeatureKind, on: boolean): void;
+  setTrained(name: string | null): void;
   side(role: Role): SideTarget;
   /** Key of the request the pickers make now (null when a side is incomplete). */
   requestKey(): string | null;
@@ -267,6 +270,11 @@ export function requestKeyOf(r: AlignRequest): string {
 
 export function clipName(clip: Clip): string {
   return clip.label || `Clip ${clip.id}`;
+}
+
+/** The features a request names: the trained model's embeddings when one is chosen. */
+function requestFeatures(s: Pick<AlignState, 'features' | 'trained'>): AlignRequest['features'] {
+  return s.trained ? [`tcc:${s.trained}`] : s.features;
 }
 
 const newestFirst = (a: PoseRun, b: PoseRun) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id;
@@ -425,6 +433,7 @@ export const useAlign = create<AlignState>()((set, get) => {
     reference: EMPTY_SIDE,
     mode: 'global',
     features: DEFAULT_FEATURES,
+    trained: null,
     clips: [],
     runs: {},
     result: null,
@@ -495,6 +504,9 @@ export const useAlign = create<AlignState>()((set, get) => {
       if (next.length > 0)
         set({ features: (['keypoints', 'bones', 'angles'] as const).filter((f) => next.includes(f)) });
     },
+    setTrained(name) {
+      set({ trained: name });
+    },
 
     side(role) {
       const s = get();
@@ -548,8 +560,13 @@ export const useAlign = create<AlignState>()((set, get) => {
       const l = get().side('learner');
       const r = get().side('reference');
       if (!l.ok || !r.ok) return null;
-      const { features, mode } = get();
-      return requestKeyOf({ learner: l.request, reference: r.request, features, mode });
+      const { mode } = get();
+      return requestKeyOf({
+        learner: l.request,
+        reference: r.request,
+        features: requestFeatures(get()),
+        mode,
+      });
     },
 
     async compute() {
@@ -561,8 +578,13 @@ export const useAlign = create<AlignState>()((set, get) => {
         if (bad.reason !== 'loading') set({ error: bad.message });
         return;
       }
-      const { features, mode } = get();
-      const request: AlignRequest = { learner: l.request, reference: r.request, features, mode };
+      const { mode } = get();
+      const request: AlignRequest = {
+        learner: l.request,
+        reference: r.request,
+        features: requestFeatures(get()),
+        mode,
+      };
       const labels = { learner: describe(l), reference: describe(r) };
       const mine = ++computeRequest;
       const generation = session.generation;
