@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { editRequests } from './contract-edits';
 import { tccFeatureSchema, tccRequests } from './contract-tcc';
+import { studentRequests } from './contract-student';
 
 export { KinemaError, unwrap, type Envelope } from './errors';
 
@@ -65,7 +66,16 @@ export const clipSchema = z.object({
 });
 export type Clip = z.infer<typeof clipSchema>;
 
-export const jobKindSchema = z.enum(['import', 'export', 'detect', 'align-video', 'crops', 'train-tcc']);
+export const jobKindSchema = z.enum([
+  'import',
+  'export',
+  'detect',
+  'align-video',
+  'crops',
+  'train-tcc',
+  'train-student',
+  'student-embed',
+]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
@@ -548,6 +558,7 @@ export const requests = {
   },
   ...editRequests,
   ...tccRequests,
+  ...studentRequests,
 } as const;
 
 /** Every event main pushes to the renderer. */

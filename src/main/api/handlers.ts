@@ -8,6 +8,7 @@ import { describeValidationError, isRequestName, KinemaError, requests } from '.
 import { alignResult } from '../analysis/alignment';
 import { editHandlers } from './edit-handlers';
 import { alignSequences, tccHandlers } from './tcc-handlers';
+import { studentHandlers } from './student-handlers';
 import { cropStripFrames, readCropFrame } from '../vpd/inspector';
 import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
@@ -74,6 +75,7 @@ const handlers: Handlers = {
   'vpd.cropFrames': (_ws, { outDir, view }) => cropStripFrames(outDir, view),
   ...editHandlers,
   ...tccHandlers,
+  ...studentHandlers,
 };
 
 export async function handleRequest(

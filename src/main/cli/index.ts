@@ -11,6 +11,7 @@ import { KinemaError } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
 import { tccSequences } from '../analysis/tcc';
 import { parseFeatures, tauCommand, trainTccCommand } from './tcc';
+import { studentEmbedCommand, trainStudentCommand } from './student';
 import { kinematicsReport, writeKinematics } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -82,6 +83,15 @@ Project commands (need --project FILE.kinema):
   tau <learnerClip> <referenceClip> | --label L  [--features bones,angles|tcc:N]
                                 Kendall's tau (nearest-neighbour, as TCC) of aligning clips; with
                                 --label every ordered pair of the label's clips and their mean
+  train-student --videos ID[,ID…] --name N [--teacher vipe] [--steps 2000] [--batch 64]
+                [--size 64] [--rgb] [--mask] [--replace]
+                                distil the teacher's stored per-frame embeddings (series source,
+                                default vipe) of each video's track into a VPD student over the
+                                athlete's crops + optical flow; waits, printing the loss and the
+                                held-out cosine; stores the model and its embeddings (student:N)
+  student-embed <videoId> --model N [--run R] [--track T]
+                                a trained student's embeddings of a track (default: newest run,
+                                longest track), stored as series student:N; waits
   lift <runId> [--track N] --out FILE.npy|.npz|.csv [--no-flip]
                                 lift a 2D track to 3D with the shipped lifter (native-models
                                 lifter-tcn27): frames × 17 H36M joints, metres, pelvis-relative,
@@ -187,6 +197,10 @@ async function main(): Promise<void> {
       batch: { type: 'string' },
       frames: { type: 'string' },
       loss: { type: 'string' },
+      videos: { type: 'string' },
+      teacher: { type: 'string' },
+      rgb: { type: 'boolean', default: false },
+      mask: { type: 'boolean', default: false },
       replace: { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
       'no-flip': { type: 'boolean', default: false },
@@ -630,6 +644,24 @@ async function main(): Promise<void> {
       const ws = await openWorkstation(values.project);
       try {
         reportJobs([await trainTccCommand(ws, values)]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'train-student': {
+      const ws = await openWorkstation(values.project);
+      try {
+        reportJobs([await trainStudentCommand(ws, values)]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'student-embed': {
+      const ws = await openWorkstation(values.project);
+      try {
+        reportJobs([await studentEmbedCommand(ws, args, values)]);
       } finally {
         await ws.closeProject();
       }

@@ -7,6 +7,7 @@ import { runDetect } from './detect';
 import { runExport } from './export';
 import { runImport } from './import';
 import { runTrainTcc } from './train-tcc';
+import { runStudentEmbed, runTrainStudent } from './train-student';
 
 export const jobRunners: Record<JobKind, JobRunner<never, never, unknown>> = {
   import: runImport as JobRunner<never, never, unknown>,
@@ -15,4 +16,6 @@ export const jobRunners: Record<JobKind, JobRunner<never, never, unknown>> = {
   'align-video': runAlignVideo as JobRunner<never, never, unknown>,
   crops: runCrops as JobRunner<never, never, unknown>,
   'train-tcc': runTrainTcc as JobRunner<never, never, unknown>,
+  'train-student': runTrainStudent as JobRunner<never, never, unknown>,
+  'student-embed': runStudentEmbed as JobRunner<never, never, unknown>,
 };
