@@ -13,10 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { alignTracks, frameError, kendallTauB, type Feature2dKind } from '../src/shared/alignment';
-import { lookAtCamera, projectPoints, type Vec3 } from '../src/shared/lifting/cameras';
-import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE } from '../src/shared/lifting/noise';
-import { buildTrack, type PoseTrack } from '../src/shared/pose';
-import { csvCells, K, loadCocoTake, poseAt } from './mocap-takes';
+import { DEFAULT_NOISE } from '../src/shared/lifting/noise';
+import { csvCells, K, loadCocoTake, meanHip, noisyTrack, orbitCamera, poseAt } from './mocap-takes';
 
 const root = resolve(process.cwd(), '..', 'shared', 'data', 'mocap');
 if (!existsSync(join(root, 'clips.csv'))) {
@@ -37,40 +35,14 @@ for (const line of rows) {
     byCategory.set(category, { folder, file, description });
 }
 
-/** A static camera `azimuthDeg` round the subject's mean hip position, 6 m away, 10° up. */
-function camera(pos: Float32Array, frames: number, azimuthDeg: number) {
-  const c: Vec3 = [0, 0, 0];
-  for (let f = 0; f < frames; f++)
-    for (const j of [11, 12]) for (let d = 0; d < 3; d++) c[d] += pos[(f * K + j) * 3 + d] / (2 * frames);
-  const az = (azimuthDeg * Math.PI) / 180;
-  const el = (10 * Math.PI) / 180;
-  const position: Vec3 = [
-    c[0] + 6 * Math.cos(el) * Math.cos(az),
-    c[1] + 6 * Math.cos(el) * Math.sin(az),
-    c[2] + 6 * Math.sin(el),
-  ];
-  return lookAtCamera(position, c, { width: 1920, height: 1080, fx: 1500 });
-}
-
 const NOISE =
   process.env.NOISE === '0'
     ? { ...DEFAULT_NOISE, jitter: 0, dropRate: 0, swapRate: 0, outlierRate: 0 }
     : DEFAULT_NOISE;
-function track(pos: Float32Array, frames: number, cam: ReturnType<typeof camera>, seed: number): PoseTrack {
-  const px = projectPoints(cam, pos).pixels;
-  const noisy = addDetectorNoise(px, frames, COCO17_NOISE_LAYOUT, NOISE, seed);
-  const rowsOut = [];
-  for (let f = 0; f < frames; f++) {
-    const kp = new Float32Array(K * 3);
-    for (let j = 0; j < K; j++) {
-      kp[j * 3] = noisy.pointsPx[(f * K + j) * 2];
-      kp[j * 3 + 1] = noisy.pointsPx[(f * K + j) * 2 + 1];
-      kp[j * 3 + 2] = noisy.scores[f * K + j] > 0 ? 0.9 : 0;
-    }
-    rowsOut.push({ frame: f, keypoints: kp, box: [0, 0, 1, 1], score: 0.9 });
-  }
-  return buildTrack(0, 'coco17', rowsOut);
-}
+const camera = (pos: Float32Array, frames: number, azimuthDeg: number) =>
+  orbitCamera(meanHip(pos, frames), azimuthDeg);
+const track = (pos: Float32Array, frames: number, cam: ReturnType<typeof camera>, seed: number) =>
+  noisyTrack(pos, frames, cam, seed, NOISE);
 
 const avg = (x: number[]) => (x.length ? x.reduce((p, q) => p + q, 0) / x.length : NaN);
 const med = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1];

@@ -23,7 +23,7 @@
  *
  * The trained encoders go to bench/.work/tcc-<model>.onnx (not to native-models/).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   alignTracks,
@@ -34,11 +34,17 @@ import {
   poseFeatures2d,
   type Feature2dKind,
 } from '../src/shared/alignment';
-import { lookAtCamera, projectPoints, type Vec3 } from '../src/shared/lifting/cameras';
-import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE } from '../src/shared/lifting/noise';
 import { deriveSeed, Rng } from '../src/shared/lifting/rng';
-import { buildTrack, type PoseTrack } from '../src/shared/pose';
-import { csvCells, K, loadCocoTake, poseAt } from './mocap-takes';
+import {
+  cmuTakes,
+  loadCocoTake,
+  makeWarp,
+  meanHip,
+  noisyTrack as track,
+  orbitCamera as camera,
+  warped,
+  type Take,
+} from './mocap-takes';
 import { TccEmbedder } from '../src/main/training/tcc/embed';
 import type { TccLossType } from '../src/main/training/tcc/loss';
 import { DEFAULT_TCC_TRAIN_OPTIONS, trainTcc, type TccClip } from '../src/main/training/tcc/train';
@@ -53,7 +59,6 @@ if (!existsSync(join(root, 'clips.csv'))) {
 const FPS = 30;
 const MAX_EVAL_FRAMES = 12 * FPS;
 const MAX_TRAIN_FRAMES = 20 * FPS;
-const VALIDATION_SUBJECTS = new Set(['07', '13']);
 const MIN_TAKES = 8;
 const VIEWS_PER_TAKE = Number(process.env.VIEWS_PER_TAKE ?? 8);
 const STEPS = Number(process.env.STEPS ?? 1500);
@@ -66,73 +71,7 @@ mkdirSync(workDir, { recursive: true });
 
 // --- the takes --------------------------------------------------------------------------------
 
-interface Take {
-  file: string;
-  subject: string;
-  category: string;
-  description: string;
-}
-const takes = new Map<string, Take>();
-for (const line of readFileSync(join(root, 'clips.csv'), 'utf8').trim().split('\n').slice(1)) {
-  const [folder, file, cmuTake, description, category] = csvCells(line);
-  if (folder !== 'cmu-bvh' || takes.has(file)) continue;
-  const subject = /^(\d+)_\d+$/.exec(cmuTake)?.[1];
-  if (!subject) continue; // subject unknown (the golf take): in neither split
-  takes.set(file, { file, subject, category, description });
-}
-const training = [...takes.values()].filter((t) => !VALIDATION_SUBJECTS.has(t.subject));
-const validation = [...takes.values()].filter((t) => VALIDATION_SUBJECTS.has(t.subject));
-
-/** The take played through warp w (learner frame i shows reference time w(i)). */
-function warped(pos: Float32Array, frames: number, n: number, w: (i: number) => number): Float32Array {
-  const out = new Float32Array(n * K * 3);
-  for (let i = 0; i < n; i++) poseAt(pos, frames, w(i), out, i * K * 3);
-  return out;
-}
-
-function meanHip(pos: Float32Array, frames: number): Vec3 {
-  const c: Vec3 = [0, 0, 0];
-  for (let f = 0; f < frames; f++)
-    for (const j of [11, 12]) for (let d = 0; d < 3; d++) c[d] += pos[(f * K + j) * 3 + d] / (2 * frames);
-  return c;
-}
-
-function camera(centre: Vec3, azimuthDeg: number, elevationDeg = 10, distance = 6, fx = 1500) {
-  const az = (azimuthDeg * Math.PI) / 180;
-  const el = (elevationDeg * Math.PI) / 180;
-  const position: Vec3 = [
-    centre[0] + distance * Math.cos(el) * Math.cos(az),
-    centre[1] + distance * Math.cos(el) * Math.sin(az),
-    centre[2] + distance * Math.sin(el),
-  ];
-  return lookAtCamera(position, centre, { width: 1920, height: 1080, fx });
-}
-
-function track(pos: Float32Array, frames: number, cam: ReturnType<typeof camera>, seed: number): PoseTrack {
-  const px = projectPoints(cam, pos).pixels;
-  const noisy = addDetectorNoise(px, frames, COCO17_NOISE_LAYOUT, DEFAULT_NOISE, seed);
-  const rows = [];
-  for (let f = 0; f < frames; f++) {
-    const kp = new Float32Array(K * 3);
-    for (let j = 0; j < K; j++) {
-      kp[j * 3] = noisy.pointsPx[(f * K + j) * 2];
-      kp[j * 3 + 1] = noisy.pointsPx[(f * K + j) * 2 + 1];
-      kp[j * 3 + 2] = noisy.scores[f * K + j] > 0 ? 0.9 : 0;
-    }
-    rows.push({ frame: f, keypoints: kp, box: [0, 0, 1, 1], score: 0.9 });
-  }
-  return buildTrack(0, 'coco17', rows);
-}
-
-/** A known smooth warp of a take of `frames` frames: speed 0.8-1.25× and a sinusoidal wobble. */
-function makeWarp(frames: number, speed: number): { n: number; w: (i: number) => number } {
-  const n = Math.floor((frames - 1) / speed);
-  const wobble = Math.min(6, n / 20);
-  return {
-    n,
-    w: (i: number) => Math.min(frames - 1, Math.max(0, i * speed + wobble * Math.sin((2 * Math.PI * i) / n))),
-  };
-}
+const { training, validation } = cmuTakes(root);
 
 // --- training data ----------------------------------------------------------------------------
 
