@@ -278,7 +278,7 @@ const alignSideSchema = z
 const alignInput = {
   learner: alignSideSchema,
   reference: alignSideSchema,
-  /** Per-frame features (default bones + angles, the view-robust ones), or ['tcc:<model>']. */
+  /** Per-frame features (default bones + angles, the view-robust ones), ['tcc:<model>'] or ['lifted3d']. */
   features: z
     .union([
       z
@@ -286,6 +286,8 @@ const alignInput = {
         .min(1)
         .max(3),
       z.tuple([tccFeatureSchema]),
+      /** Lifted 3D poses (the default shipped lifter), view-invariant body-frame features. */
+      z.tuple([z.literal('lifted3d')]),
     ])
     .optional(),
   distance: z.enum(['euclidean', 'sqeuclidean', 'cosine']).optional(),

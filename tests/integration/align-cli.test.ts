@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { probeVideo } from '../../src/main/media/probe';
@@ -109,6 +110,39 @@ describe('kinema align', () => {
     expect(probe.height).toBe(360);
     expect(probe.declaredFrames).toBe(pair.learnerFrames);
     expect(existsSync(join(tmp.dir, '.aligned.partial.mp4'))).toBe(false);
+  });
+
+  it('aligns on lifted 3D poses, storing each lift for the next alignment', () => {
+    const args = [
+      'align',
+      '--learner',
+      `${learnerRun}:0:${pair.lead}-${pair.lead + pair.learnerFrames - 1}`,
+      '--reference',
+      String(referenceRun),
+      '--features',
+      'lifted3d',
+      '--json',
+    ];
+    const r = run(args);
+    expect(r.stderr).not.toMatch(/error/);
+    const out = JSON.parse(r.stdout) as { learnerToReference: number[]; features: string[] };
+    expect(out.features.join(' ')).toMatch(/lifted 3D/);
+    const err = out.learnerToReference
+      .map((f, i) => Math.abs(f - (pair.referenceFirst + pair.warp(i) * pair.fps)))
+      .sort((a, b) => a - b);
+    expect(err[err.length >> 1]).toBeLessThanOrEqual(2);
+    const db = new Database(project, { readonly: true });
+    const lifts = () =>
+      db.prepare("SELECT run_id, width, skeleton_id FROM frame_series WHERE kind = 'joints3d'").all();
+    expect(lifts()).toEqual([
+      { run_id: learnerRun, width: 51, skeleton_id: 'h36m17' },
+      { run_id: referenceRun, width: 51, skeleton_id: 'h36m17' },
+    ]);
+    // Again: the stored lifts are reused (no new rows), same answer.
+    const again = JSON.parse(run(args).stdout) as { learnerToReference: number[] };
+    expect(again.learnerToReference).toEqual(out.learnerToReference);
+    expect(lifts()).toHaveLength(2);
+    db.close();
   });
 
   it('finds where the reference motion starts inside the untrimmed learner video', () => {

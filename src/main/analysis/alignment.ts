@@ -84,7 +84,7 @@ export function computeAlignment(
 ): AlignmentOutcome {
   const learner = loadSide(db, input.learner, 'learner');
   const reference = loadSide(db, input.reference, 'reference');
-  const trained = input.features?.find((f) => f.startsWith('tcc:'));
+  const trained = input.features?.find((f) => f.startsWith('tcc:') || f === 'lifted3d');
   if (trained && !sequences)
     throw new KinemaError(
       'BAD_INPUT',

@@ -29,28 +29,20 @@ import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
 import * as posesDb from '../db/poses';
 import * as seriesDb from '../db/series';
+import { posesFingerprint } from '../db/series';
 import { getVideo } from '../db/videos';
 import { builtPaths } from '../paths';
 import { TccEmbedder } from '../training/tcc/embed';
 import { checkFramesPerSequence } from '../training/tcc/loss';
 import type { TrainTccClip, TrainTccParams } from '../jobs/kinds/train-tcc';
 import type { AlignRequest } from './alignment';
+import { liftedSequences } from './lifted-features';
 
 /** Source of a model's embedding series. */
 export const tccSource = (name: string): string => `tcc:${name}`;
 
 export function clipName(clip: Clip): string {
   return clip.label.trim() || `Clip ${clip.id}`;
-}
-
-/** FNV-1a of a track range's frames and keypoints: tells whether stored embeddings are current. */
-export function posesFingerprint(track: Pick<PoseTrack, 'frames' | 'keypoints'>): string {
-  let h = 0x811c9dc5;
-  for (const a of [track.frames, track.keypoints]) {
-    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 export interface ClipPoses {
@@ -377,6 +369,8 @@ export async function tccSequences(
   request: Pick<AlignRequest, 'learner' | 'reference' | 'features'>,
   onStored: (videoId: number) => void = () => {},
 ): Promise<TccSequences | undefined> {
+  const lifted = await liftedSequences(db, request, onStored);
+  if (lifted) return lifted;
   const feature = request.features?.[0];
   const name = feature === undefined ? null : tccModelName(feature);
   if (name === null) return undefined;

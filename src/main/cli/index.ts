@@ -613,6 +613,7 @@ async function main(): Promise<void> {
               learner: { start: result.learnerStart, end: result.learnerEnd },
               reference: { start: result.referenceStart, end: result.referenceEnd },
               normalizedCost: result.normalizedCost,
+              features: result.features,
               featureTau: result.featureTau,
               learnerToReference: Array.from(new Int32Array(result.learnerToReference.slice().buffer)),
               duration: result.coaching?.duration ?? null,

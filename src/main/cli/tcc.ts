@@ -6,6 +6,7 @@ import type { Clip, Job } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import { tccLossSchema, tccModelName, type TccLossName } from '../../shared/contract-tcc';
 import type { Feature2dKind } from '../../shared/alignment';
+import { LIFTED_FEATURE } from '../analysis/lifted-features';
 import { clipsWithLabel, clipTau, prepareTccTraining, type TauFeatures } from '../analysis/tcc';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -14,9 +15,14 @@ import type { Workstation } from '../workstation';
 
 const FEATURE_KINDS = ['keypoints', 'bones', 'angles'] as const;
 
-/** `--features bones,angles` or `--features tcc:<model>` (the latter only where `trained`). */
+/** `--features bones,angles`, `--features lifted3d` or `--features tcc:<model>` (the last two only where `trained`). */
 export function parseFeatures(value: string | undefined, trained: boolean): TauFeatures | undefined {
   if (value === undefined) return undefined;
+  if (value === LIFTED_FEATURE) {
+    if (!trained)
+      throw new KinemaError('BAD_ARGS', `--features ${value}: a TCC model trains on 2D pose features.`);
+    return [LIFTED_FEATURE] as const;
+  }
   if (tccModelName(value) !== null) {
     if (!trained)
       throw new KinemaError(
@@ -32,7 +38,7 @@ export function parseFeatures(value: string | undefined, trained: boolean): TauF
     if (!k)
       throw new KinemaError(
         'BAD_ARGS',
-        `--features: unknown feature "${f}" (use ${FEATURE_KINDS.join(', ')}${trained ? ', or tcc:<model name>' : ''})`,
+        `--features: unknown feature "${f}" (use ${FEATURE_KINDS.join(', ')}${trained ? `, ${LIFTED_FEATURE} or tcc:<model name>` : ''})`,
       );
     return k;
   });

@@ -5,6 +5,7 @@
  */
 import { KinemaError } from '../../shared/contract';
 import type { FrameSeriesInfo, SeriesKind, TrainedModelFamily, TrainedModelInfo } from '../../shared/series';
+import type { PoseTrack } from '../../shared/pose';
 import { nowIso, type Db } from './connection';
 
 export interface NewFrameSeries {
@@ -280,4 +281,14 @@ export function findTrainedModel(
 
 export function deleteTrainedModel(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM trained_models WHERE id = ?').run(id).changes > 0;
+}
+
+/** FNV-1a of a track range's frames and keypoints: tells whether stored embeddings are current. */
+export function posesFingerprint(track: Pick<PoseTrack, 'frames' | 'keypoints'>): string {
+  let h = 0x811c9dc5;
+  for (const a of [track.frames, track.keypoints]) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -12,7 +12,7 @@ import { useEffect, useRef, type RefObject } from 'react';
 import { ignore } from '../api';
 import { basename } from '../paths';
 import { comboOf, matchShortcut } from '../shortcuts';
-import { requestKeyOf, useAlign, type FeatureKind } from '../store/align';
+import { LIFTED_3D, requestKeyOf, useAlign, type FeatureKind } from '../store/align';
 import { isActive, useJobs } from '../store/jobs';
 import { tccDialogOpen, useTcc } from '../store/tcc';
 import { isModalOpen, useUi } from '../store/ui';
@@ -181,21 +181,24 @@ function TrainedFeature() {
   const trained = useAlign((s) => s.trained);
   return (
     <div className="align-field">
-      <span>Trained (TCC)</span>
+      <span>Learned or 3D</span>
       <div className="align-trained">
         <select
           data-testid="align-trained"
           value={trained ?? ''}
-          title="Compare a trained TCC model's embeddings instead of the features above"
+          title="Compare lifted 3D poses or a trained TCC model's embeddings instead of the features above"
           onChange={(e) => useAlign.getState().setTrained(e.target.value || null)}
         >
           <option value="">None: the features above</option>
+          <option value={LIFTED_3D}>Lifted 3D poses (view-invariant)</option>
           {models.map((m) => (
             <option key={m.id} value={m.name}>
               {m.name}
             </option>
           ))}
-          {trained && !models.some((m) => m.name === trained) && <option value={trained}>{trained}</option>}
+          {trained && trained !== LIFTED_3D && !models.some((m) => m.name === trained) && (
+            <option value={trained}>{trained}</option>
+          )}
         </select>
         <button
           type="button"

@@ -272,8 +272,12 @@ export function clipName(clip: Clip): string {
   return clip.label || `Clip ${clip.id}`;
 }
 
+/** `trained` value choosing lifted 3D poses (a colon never occurs in a model name). */
+export const LIFTED_3D = ':lifted3d';
+
 /** The features a request names: the trained model's embeddings when one is chosen. */
 function requestFeatures(s: Pick<AlignState, 'features' | 'trained'>): AlignRequest['features'] {
+  if (s.trained === LIFTED_3D) return ['lifted3d'];
   return s.trained ? [`tcc:${s.trained}`] : s.features;
 }
 
