@@ -5,9 +5,9 @@
  * pairwise distances, nearest-neighbour agreement — against the mean teacher embedding (a constant)
  * and the untrained student.
  *
- * Teacher: VIPE* when its code is in src/main/training/vipe (not yet: see the printout); until
- * then the TEST FIXTURE of tests/helpers/student-teacher.ts (normalised keypoints × a fixed random
- * projection), which says whether the student learnt to see the 2D pose, not VIPE*'s figures.
+ * Teacher: the shipped VIPE* (native-models/vipe.onnx); with TEACHER=fixture the TEST FIXTURE of
+ * tests/helpers/student-teacher.ts (normalised keypoints × a fixed random projection), which says
+ * whether the student learnt to see the 2D pose at all.
  *
  *   npx tsx bench/student.ts [--steps 3000] [--max-seconds 600] [--split frames|video]
  *     --split video: cam04 of pose2sim-balancing-4cam is held out whole (another view), the rest
@@ -26,9 +26,11 @@ import {
   DEFAULT_INPUT_SPEC,
   frameBytes,
   studentInput,
+  type PoseTeacher,
   type StudentFrames,
   type TeacherSeries,
 } from '../src/main/training/student/data';
+import { TccEmbedder } from '../src/main/training/tcc/embed';
 import { buildStudentDataset, DEFAULT_SPLIT } from '../src/main/training/student/dataset';
 import { embeddingAgreement } from '../src/main/training/student/evaluate';
 import { initStudentWeights, StudentModel, type StudentWeights } from '../src/main/training/student/model';
@@ -101,12 +103,25 @@ async function detectTrack(path: string, name: string, width: number, height: nu
   return buildTrack(0, 'coco17', rows);
 }
 
-const vipeDir = resolve(process.cwd(), 'src', 'main', 'training', 'vipe');
-const teacher = projectionTeacher(32);
+// Teacher: the shipped VIPE* (native-models/vipe.onnx, bench/vipe.ts); TEACHER=fixture (or no
+// VIPE* model) uses the test fixture of tests/helpers/student-teacher.ts instead.
+const vipePath = resolve(process.cwd(), 'native-models', 'vipe.onnx');
+const useVipe = process.env.TEACHER !== 'fixture' && existsSync(vipePath);
+const vipe = useVipe ? await TccEmbedder.load(vipePath) : null;
+const teacher: PoseTeacher = vipe
+  ? {
+      source: 'vipe',
+      dim: vipe.info.embeddingDim,
+      embedTrack: async (track) => {
+        const e = await vipe.embedTrack(track);
+        return { firstFrame: e.frames[0], dim: e.dim, values: e.values };
+      },
+    }
+  : projectionTeacher(32);
 console.log(
-  existsSync(vipeDir)
-    ? `NOTE: ${vipeDir} exists but this bench does not use VIPE* yet; teacher = the test fixture.`
-    : 'Teacher: VIPE* is not in this tree yet (src/main/training/vipe missing) — using the TEST FIXTURE teacher (tests/helpers/student-teacher.ts: hip-centred, torso-scaled COCO-17 keypoints × a fixed random projection to 32-d).',
+  vipe
+    ? 'Teacher: VIPE* (native-models/vipe.onnx).'
+    : 'Teacher: the TEST FIXTURE (tests/helpers/student-teacher.ts: hip-centred, torso-scaled COCO-17 keypoints × a fixed random projection to 32-d) — TEACHER=fixture or no native-models/vipe.onnx.',
 );
 const spec = DEFAULT_INPUT_SPEC;
 const inputs: { name: string; frames: StudentFrames; teacher: TeacherSeries }[] = [];

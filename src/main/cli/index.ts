@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Job, RequestInput } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
+import { embedTrack, writeEmbeddings } from '../analysis/embeddings';
 import { tccSequences } from '../analysis/tcc';
 import { parseFeatures, tauCommand, trainTccCommand } from './tcc';
 import { studentEmbedCommand, trainStudentCommand } from './student';
@@ -96,6 +97,10 @@ Project commands (need --project FILE.kinema):
                                 lift a 2D track to 3D with the shipped lifter (native-models
                                 lifter-tcn27): frames × 17 H36M joints, metres, pelvis-relative,
                                 camera space; .npy is VideoPose3D's --viz-export layout
+  embed <runId> [--track N] [--from N --to N] [--out FILE.npy|.npz|.json]
+                                per-frame VIPE* pose embeddings of a track (default: the longest),
+                                stored in the project (series 'vipe', what train-student distils);
+                                --out also writes them (.json: VPD's [frame, vector, metadata] list)
   crops <runId> [--track N] [--from N --to N] [--out-dir DIR] [--view front|back] [--size 128]
                                 write the VPD crop directory of a track (crop, prev, flow, mask
                                 PNGs per frame; default <project>.crops/<video>); waits
@@ -672,6 +677,29 @@ async function main(): Promise<void> {
       const ws = await openWorkstation(values.project);
       try {
         await tauCommand(ws, args, values);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'embed': {
+      const runId = intArg(args[0], 'run id');
+      const out = values.out ? resolve(values.out) : undefined;
+      if (out && !['.npy', '.npz', '.json'].includes(extname(out).toLowerCase()))
+        fail(`--out must end in .npy, .npz or .json, got "${values.out}"`);
+      const ws = await openWorkstation(values.project);
+      try {
+        const e = await embedTrack(ws.db, {
+          runId,
+          ...(values.track !== undefined ? { trackId: intArg(values.track, 'track') } : {}),
+          ...(values.from !== undefined ? { inFrame: intArg(values.from, 'from') } : {}),
+          ...(values.to !== undefined ? { outFrame: intArg(values.to, 'to') + 1 } : {}),
+        });
+        const rows = e.values.length / e.dim;
+        if (out) writeEmbeddings(out, e, videosDb.getVideo(ws.db, e.videoId).fileName);
+        console.log(
+          `Embedded track ${e.trackId} of run ${runId}: frames ${e.firstFrame}–${e.firstFrame + rows - 1}, ${e.dim} values per frame (${e.model}, series ${e.seriesId})${out ? `; wrote ${out}` : ''}`,
+        );
       } finally {
         await ws.closeProject();
       }
