@@ -116,6 +116,13 @@ describe('TCC in the Align view', () => {
     await dialog.waitFor({ state: 'detached' });
     const job = page.locator('[data-testid="job-row"]', { hasText: 'Train TCC "walk-tcc" on 3 clips' });
     await job.first().waitFor({ timeout: 15_000 });
+    // Its loss curve draws live in the Jobs panel (points reported by the job as it trains).
+    const curve = job.first().getByTestId('job-loss-curve');
+    await curve.waitFor({ timeout: 60_000 });
+    expect(
+      (await curve.locator('polyline').getAttribute('points'))!.split(' ').length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(await curve.innerText()).toMatch(/loss \d/);
     // The model becomes a feature choice once the job has stored it.
     await page.waitForSelector('[data-testid="align-trained"] option[value="walk-tcc"]', {
       state: 'attached',

@@ -46,6 +46,43 @@ function useTick(active: boolean): number {
   return now;
 }
 
+/**
+ * A training job's loss per step (and a held-out figure when it reports one) as small SVG curves,
+ * live while it runs; hidden until two points exist.
+ */
+function TrainingCurve({ jobId }: { jobId: number }) {
+  const points = useJobs((s) => s.metrics[jobId]);
+  useEffect(() => {
+    useJobs.getState().loadMetrics(jobId).catch(ignore);
+  }, [jobId]);
+  const series = (points ?? []).filter((p) => Number.isFinite(p.step) && Number.isFinite(p.loss));
+  if (series.length < 2) return null;
+  const W = 240;
+  const H = 56;
+  const steps = series.map((p) => p.step);
+  const losses = series.map((p) => p.loss);
+  const [s0, s1] = [Math.min(...steps), Math.max(...steps)];
+  const [l0, l1] = [Math.min(...losses), Math.max(...losses)];
+  const x = (v: number) => (s1 > s0 ? ((v - s0) / (s1 - s0)) * (W - 4) + 2 : W / 2);
+  const y = (v: number) => (l1 > l0 ? H - 2 - ((v - l0) / (l1 - l0)) * (H - 4) : H / 2);
+  const last = series[series.length - 1];
+  return (
+    <div className="job-curve" data-testid="job-loss-curve" title="Training loss per step">
+      <svg width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Training loss curve">
+        <polyline
+          fill="none"
+          stroke="currentColor"
+          strokeWidth={1.5}
+          points={series.map((p) => `${x(p.step).toFixed(1)},${y(p.loss).toFixed(1)}`).join(' ')}
+        />
+      </svg>
+      <span className="muted">
+        loss {last.loss.toPrecision(3)} at step {last.step} (from {series[0].loss.toPrecision(3)})
+      </span>
+    </div>
+  );
+}
+
 function JobRow({ job }: { job: Job }) {
   const sample = useJobs((s) => s.samples[job.id]);
   const active = isActive(job);
@@ -108,6 +145,7 @@ function JobRow({ job }: { job: Job }) {
         </div>
       )}
       {job.message && job.state !== 'failed' && <div className="job-message muted">{job.message}</div>}
+      {job.kind.startsWith('train-') && <TrainingCurve jobId={job.id} />}
       {job.state === 'failed' && (
         <div className="job-error" data-testid="job-error">
           {job.error || job.message || 'Failed'}

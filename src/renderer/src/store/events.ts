@@ -22,6 +22,7 @@ export function subscribeToEvents(): () => void {
       forgetDecodedRuns();
       if (usePoses.getState().videoId === videoId) usePoses.getState().refresh().catch(ignore);
     }),
+    on('job.metrics', ({ jobId, point }) => useJobs.getState().addMetric(jobId, point)),
     on('job.updated', (job) => {
       const previous = useJobs.getState().jobs.find((j) => j.id === job.id);
       useJobs.getState().upsert(job);

@@ -14,9 +14,17 @@ export interface ProgressSample {
   phase: string;
 }
 
+/** One point of a training curve, e.g. { step: 120, loss: 0.41 } (ProgressUpdate.metrics). */
+export type MetricPoint = Record<string, number>;
+
 interface JobsState {
   jobs: Job[];
   samples: Record<number, ProgressSample>;
+  /** Training curves by job id (live from 'job.metrics', history from 'jobs.metrics'). */
+  metrics: Record<number, MetricPoint[]>;
+  addMetric(jobId: number, point: MetricPoint): void;
+  /** Fetches a job's curve so far (once per job); later points arrive as events. */
+  loadMetrics(jobId: number): Promise<void>;
   refresh(): Promise<void>;
   upsert(job: Job): void;
   cancel(jobId: number): Promise<void>;
@@ -49,6 +57,8 @@ export function estimateEtaS(job: Job, sample: ProgressSample | undefined, now: 
   return Math.max(0, (job.total - job.done) / (progressed / elapsedS));
 }
 
+const metricsLoaded = new Set<number>();
+
 export const useJobs = create<JobsState>()((set) => {
   const refresh = coalesced(async () => {
     const generation = session.generation;
@@ -65,7 +75,24 @@ export const useJobs = create<JobsState>()((set) => {
   return {
     jobs: [],
     samples: {},
+    metrics: {},
     refresh,
+    addMetric(jobId, point) {
+      set((s) => ({ metrics: { ...s.metrics, [jobId]: [...(s.metrics[jobId] ?? []), point] } }));
+    },
+    async loadMetrics(jobId) {
+      if (metricsLoaded.has(jobId)) return;
+      metricsLoaded.add(jobId);
+      const points = await call('jobs.metrics', { jobId });
+      // Events that arrived while fetching are newer than the history: keep them after it.
+      set((s) => {
+        const live = s.metrics[jobId] ?? [];
+        const lastStep = points.at(-1)?.step ?? -Infinity;
+        return {
+          metrics: { ...s.metrics, [jobId]: [...points, ...live.filter((p) => (p.step ?? 0) > lastStep)] },
+        };
+      });
+    },
     upsert(job) {
       set((s) => ({
         jobs: [...s.jobs.filter((j) => j.id !== job.id), job].sort(newestFirst),
@@ -82,7 +109,8 @@ export const useJobs = create<JobsState>()((set) => {
       await refresh();
     },
     reset() {
-      set({ jobs: [], samples: {} });
+      metricsLoaded.clear();
+      set({ jobs: [], samples: {}, metrics: {} });
     },
   };
 });
