@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, readNpz } from '../../src/main/formats/npy';
 import { H36M17_JOINTS } from '../../src/shared/skeletons/h36m17';
 import { assertBuilt, cli } from '../helpers/app';
-import { makePersonVideo, tempDir } from '../helpers/media';
+import { ffprobeFrameCount, makePersonVideo, tempDir } from '../helpers/media';
+import { readTrc } from '../../src/main/formats/mocap/trc';
+import { parseBvh } from '../../src/shared/mocap/bvh';
 
 const tmp = tempDir('lift-');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
@@ -68,8 +70,45 @@ describe('kinema lift', () => {
 
   it('refuses a bad output name and a missing track', () => {
     const bad = run(['lift', String(runId), '--out', join(tmp.dir, 'x.txt')]);
-    expect(bad.stderr).toMatch(/--out must end in \.npy, \.npz or \.csv/);
+    expect(bad.stderr).toMatch(/--out must end in \.npy, \.npz, \.csv, \.bvh or \.trc/);
+    expect(run(['lift', String(runId)]).stderr).toMatch(
+      /--out FILE.npy, .npz, .csv, .bvh or .trc \(or --render OUT.mp4\) is required/,
+    );
+    expect(run(['lift', String(runId), '--render', join(tmp.dir, 'x.avi')]).stderr).toMatch(
+      /--render must end in \.mp4/,
+    );
+    const unknown = run(['lift', String(runId), '--lifter', 'nope', '--out', join(tmp.dir, 'x.npy')]);
+    expect(unknown.stderr).toMatch(/No lifter named "nope" \(there are: lifter-tcn27/);
     const none = run(['lift', String(runId), '--track', '4', '--out', join(tmp.dir, 'x.npy')]);
     expect(none.stderr).toMatch(/has no track 4/);
+  });
+
+  it('writes BVH and TRC, renders the video with the 3D skeleton beside it, and takes --lifter', () => {
+    const bvhPath = join(tmp.dir, 'walk3d.bvh');
+    const r = run([
+      'lift',
+      String(runId),
+      '--out',
+      bvhPath,
+      '--render',
+      join(tmp.dir, 'walk3d.mp4'),
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ frames: 40, render: join(tmp.dir, 'walk3d.mp4') });
+    const bvh = parseBvh(readFileSync(bvhPath, 'utf8'));
+    expect(bvh.joints.map((j) => j.name)).toEqual([...H36M17_JOINTS]);
+    expect(bvh.frameCount).toBe(40);
+    expect(ffprobeFrameCount(join(tmp.dir, 'walk3d.mp4'))).toBe(40);
+    const trc = run([
+      'lift',
+      String(runId),
+      '--out',
+      join(tmp.dir, 'walk3d.trc'),
+      '--lifter',
+      'lifter-tcn27',
+    ]);
+    expect(trc.code).toBe(0);
+    expect(readTrc(join(tmp.dir, 'walk3d.trc')).markers).toEqual([...H36M17_JOINTS]);
   });
 });

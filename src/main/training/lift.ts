@@ -101,6 +101,30 @@ export class Lifter {
     readonly info: LifterInfo,
   ) {}
 
+  /**
+   * Opens a lifter from its ONNX bytes (a project lifter stored in trained_models); `name` names it
+   * in messages. The metadata is checked before a session is made, so a non-lifter is refused
+   * with the reason.
+   */
+  static async fromBytes(bytes: Uint8Array, name: string, threads = 2): Promise<Lifter> {
+    const info = lifterInfo(bytes, name);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new KinemaError('BAD_MODEL', `Cannot load ${name}: ${(err as Error).message}`);
+    }
+    return new Lifter(
+      { session, providers: ['cpu'], run: (feeds) => session.run(feeds), release: () => session.release() },
+      info,
+    );
+  }
+
   /** Opens a lifter ONNX file (threads: ORT intra-op threads, default 2). */
   static async open(path: string, threads?: number): Promise<Lifter> {
     const session = await createSession(path, { threads });

@@ -5,6 +5,7 @@ import { trackColor } from '../player/poseData';
 import { isActive, useJobs } from '../store/jobs';
 import { useEditor } from '../store/editor';
 import { useKinematics } from '../store/kinematics';
+import { useLift } from '../store/lift';
 import { usePlayer } from '../store/player';
 import { usePoses } from '../store/poses';
 import { useToasts } from '../store/toasts';
@@ -200,6 +201,43 @@ function AnglesToggle({ run, trackId }: { run: PoseRun; trackId: number }) {
   );
 }
 
+/** "3D": lifts the track (a 'lift' job) or, once lifted, opens / closes the 3D viewer on it. */
+function LiftToggle({ run, trackId }: { run: PoseRun; trackId: number }) {
+  const lifted = useLift((s) => s.series.find((x) => x.runId === run.id && x.trackId === trackId));
+  const pending = useLift((s) => s.pending.some((p) => p.runId === run.id && p.trackId === trackId));
+  const on = useLift((s) => lifted !== undefined && s.openSeriesId === lifted.id);
+  const liftable = ['coco17', 'coco17-feet', 'h36m17'].includes(run.skeletonId);
+  return (
+    <button
+      type="button"
+      className={`small-button toggle-button pose-track-lift${on ? ' on' : ''}`}
+      data-testid="pose-track-lift"
+      data-lifted={lifted !== undefined}
+      aria-pressed={on}
+      disabled={pending || !liftable}
+      title={
+        !liftable
+          ? `The lifter reads COCO-17 or H36M-17 tracks; this run is ${run.skeletonId}`
+          : pending
+            ? 'Lifting to 3D…'
+            : on
+              ? 'Close the 3D view'
+              : lifted
+                ? 'Show this track in 3D beside the video'
+                : 'Lift to 3D: a job lifts this track with the shipped lifter, then the 3D view opens'
+      }
+      onClick={(e) => {
+        e.currentTarget.blur();
+        if (on) useLift.getState().close();
+        else if (lifted) useLift.getState().show(lifted.id).catch(ignore);
+        else useLift.getState().startLift(run.id, trackId).catch(ignore);
+      }}
+    >
+      {pending ? '3D…' : lifted ? '3D' : 'Lift 3D'}
+    </button>
+  );
+}
+
 function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; video: Video }) {
   const hidden = usePoses((s) => `${run.id}:${track.trackId}` in s.hidden);
   const range = runRange(run, video);
@@ -240,6 +278,7 @@ function TrackRow({ track, run, video }: { track: TrackSummary; run: PoseRun; vi
       </button>
       <span className="spacer" />
       <AnglesToggle run={run} trackId={track.trackId} />
+      <LiftToggle run={run} trackId={track.trackId} />
       <span
         className="muted small pose-track-stats"
         title={`Frames ${track.firstFrame}–${track.lastFrame}${gaps ? ', with gaps' : ''}; ${track.frameCount} of the run's ${span} frames have a pose`}
