@@ -37,12 +37,15 @@ import {
   type LiftingSequence,
 } from '../src/shared/lifting/dataset';
 import type { MetricSet, MetricsSummary } from '../src/shared/lifting/metrics';
-import { DEFAULT_NOISE } from '../src/shared/lifting/noise';
 import type { InputNormalization } from '../src/shared/lifting/normalize';
 import { H36M17_JOINTS } from '../src/shared/skeletons/h36m17';
 import { loadWeightsFile, saveWeightsFile } from '../src/main/training/checkpoint';
-import { evaluateLifter } from '../src/main/training/evaluate';
-import { lifterToOnnx, verifyLifterOnnx } from '../src/main/training/export-onnx';
+import {
+  exportLifter,
+  lifterOnnxMetadata,
+  metricJson,
+  trainAndEvaluateLifter,
+} from '../src/main/training/lifter-session';
 import {
   filterWidthsFor,
   initLifterWeights,
@@ -55,7 +58,6 @@ import {
   DEFAULT_SEMI_SUPERVISED,
   DEFAULT_TRAIN_OPTIONS,
   mpjpeLoss,
-  trainLifter,
   type TrainLifterOptions,
   type TrainResult,
 } from '../src/main/training/train-lifter';
@@ -252,53 +254,41 @@ async function trainAndEvaluate(
   const windows = options.windowsPerEpoch ?? split.train.reduce((a, s) => a + s.frames, 0);
   const stepsPerEpoch = Math.max(1, Math.floor(windows / options.batchSize));
   const t0 = performance.now();
-  const result = await trainLifter(split, options, {
-    checkpointDir: dir,
-    initialWeights: initial,
-    progressEverySteps: stepsPerEpoch,
-    onProgress: (p) => {
-      if (p.phase === 'train' && p.step % stepsPerEpoch === 0) {
-        process.stdout.write(
-          `  epoch ${String(p.epoch + 1).padStart(3)}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${p.lossMm.toFixed(1)} mm  lr ${p.lr.toExponential(2)}  ${p.samplesPerSecond.toFixed(0)} samples/s\n`,
-        );
-        if (p.semi && p.semi.projection > 0) {
+  const { result, clean, noisy } = await trainAndEvaluateLifter(
+    split,
+    options,
+    {
+      checkpointDir: dir,
+      initialWeights: initial,
+      progressEverySteps: stepsPerEpoch,
+      onProgress: (p) => {
+        if (p.phase === 'train' && p.step % stepsPerEpoch === 0) {
           process.stdout.write(
-            `             trajectory ${p.semi.trajectory.toFixed(1)}  projection ${p.semi.projection.toFixed(1)} (×1e-3 screen)  bone gap ${p.semi.bone.toFixed(1)} mm\n`,
+            `  epoch ${String(p.epoch + 1).padStart(3)}/${p.epochs}  step ${p.step}/${p.totalSteps}  loss ${p.lossMm.toFixed(1)} mm  lr ${p.lr.toExponential(2)}  ${p.samplesPerSecond.toFixed(0)} samples/s\n`,
+          );
+          if (p.semi && p.semi.projection > 0) {
+            process.stdout.write(
+              `             trajectory ${p.semi.trajectory.toFixed(1)}  projection ${p.semi.projection.toFixed(1)} (×1e-3 screen)  bone gap ${p.semi.bone.toFixed(1)} mm\n`,
+            );
+          }
+        } else if (p.phase === 'validate' && p.val) {
+          process.stdout.write(
+            `  validation (clean 2D, 1 view): MPJPE ${p.val.mpjpeMm.toFixed(1)} mm, P-MPJPE ${p.val.pMpjpeMm.toFixed(1)} mm\n`,
           );
         }
-      } else if (p.phase === 'validate' && p.val) {
-        process.stdout.write(
-          `  validation (clean 2D, 1 view): MPJPE ${p.val.mpjpeMm.toFixed(1)} mm, P-MPJPE ${p.val.pMpjpeMm.toFixed(1)} mm\n`,
-        );
-      }
+      },
     },
-  });
+    { views, seed: seed + 1000 },
+  );
   if (result.resumedFromStep !== null) console.log(`  (resumed from step ${result.resumedFromStep})`);
   console.log(
     `  done: ${result.steps} steps, ${(result.trainSeconds / 60).toFixed(1)} min of training steps (${((performance.now() - t0) / 60000).toFixed(1)} min this run), ${result.samplesPerSecond.toFixed(0)} samples/s`,
   );
-  const model = new LifterModel(result.weights);
-  try {
-    const evalOpts = { views, seed: seed + 1000, sample: options.sample };
-    const clean = evaluateLifter(model, split.validation, { ...evalOpts, noise: null });
-    const noisy = evaluateLifter(model, split.validation, { ...evalOpts, noise: DEFAULT_NOISE });
-    return { label, options, result, clean, noisy };
-  } finally {
-    model.dispose();
-  }
+  return { label, options, result, clean, noisy };
 }
 
 function round(v: number, d = 1): number {
   return Number.isFinite(v) ? Number(v.toFixed(d)) : NaN;
-}
-function metricJson(m: MetricSet): Record<string, number> {
-  return {
-    frames: m.frames,
-    mpjpeMm: round(m.mpjpeMm),
-    pMpjpeMm: round(m.pMpjpeMm),
-    nMpjpeMm: round(m.nMpjpeMm),
-    velocityMmPerFrame: round(m.velocityMmPerFrame, 2),
-  };
 }
 
 async function main(): Promise<void> {
@@ -415,17 +405,13 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const id = `lifter-${name}`;
   const command = `npx tsx scripts/train-lifter.ts ${argv.filter((a) => a !== '--fresh').join(' ')}`.trim();
-  const metadata = {
-    fps: String(FPS),
-    input_normalization: norm,
-    input_skeleton: 'h36m17',
-    input_2d: 'COCO-17 keypoints mapped to H36M-17 (mid-hips, mid-shoulders, nose, mid-ears)',
-    joints_names: H36M17_JOINTS.join(','),
-    output: 'H36M-17 joints, metres, pelvis-relative, camera space (x right, y down, z forward)',
-    training: `CMU mocap (mocap.cs.cmu.edu), subjects except ${VALIDATION_SUBJECTS.join(', ')}; ${command}; seed ${seed}`,
-  };
-  const onnx = lifterToOnnx(main.result.weights, metadata);
-  const check = await verifyLifterOnnx(main.result.weights, onnx, rf + 64, seed);
+  const metadata = lifterOnnxMetadata(
+    FPS,
+    norm,
+    `CMU mocap (mocap.cs.cmu.edu), subjects except ${VALIDATION_SUBJECTS.join(', ')}; ${command}; seed ${seed}`,
+  );
+  const { onnx, maxAbsDiff } = await exportLifter(main.result.weights, metadata, seed);
+  const check = { maxAbsDiff };
   const onnxPath = path.join(outDir, `${id}.onnx`);
   const klwPath = path.join(outDir, `${id}.klw`);
   writeFileSync(onnxPath, onnx);

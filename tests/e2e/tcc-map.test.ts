@@ -120,7 +120,7 @@ describe('TCC in the Align view', () => {
     const curve = job.first().getByTestId('job-loss-curve');
     await curve.waitFor({ timeout: 60_000 });
     expect(
-      (await curve.locator('polyline').getAttribute('points'))!.split(' ').length,
+      (await curve.locator('[data-metric="loss"] polyline').getAttribute('points'))!.split(' ').length,
     ).toBeGreaterThanOrEqual(2);
     expect(await curve.innerText()).toMatch(/loss \d/);
     // The model becomes a feature choice once the job has stored it.

@@ -9,6 +9,7 @@ import {
   DEFAULT_SAMPLE_OPTIONS,
   renderView,
   type LiftingSequence,
+  type RenderedView,
   type SampleOptions,
 } from '../../shared/lifting/dataset';
 import { flipPoses } from '../../shared/lifting/flip';
@@ -92,4 +93,28 @@ export function abortError(): Error {
   const err = new Error('Cancelled');
   err.name = 'AbortError';
   return err;
+}
+
+/**
+ * Scores any lifter on whole sequences, like evaluateLifter: `lift` gets each rendered view (its
+ * 2D in screen-normalised and model-normalised form, and the camera) and returns frames × joints
+ * × 3 root-relative camera-space metres. Used to score exported ONNX lifters through the same code
+ * that lifts users' tracks (eval-lifter).
+ */
+export async function evaluateViews(
+  lift: (view: RenderedView) => Promise<Float32Array>,
+  sequences: readonly LiftingSequence[],
+  options: Omit<EvaluateOptions, 'flip'>,
+  joints = 17,
+): Promise<MetricsSummary> {
+  if (sequences.length === 0) throw new Error('evaluateViews: no sequences');
+  const metrics = new LiftingMetrics(joints);
+  for (const seq of sequences) {
+    for (let v = 0; v < options.views; v++) {
+      if (options.signal?.aborted) throw abortError();
+      const view = renderView(seq, v, options.seed, options.sample ?? DEFAULT_SAMPLE_OPTIONS, options.noise);
+      metrics.add(await lift(view), view.target, [seq.category]);
+    }
+  }
+  return metrics.summary();
 }

@@ -3,6 +3,7 @@ import type { Job } from '../../../shared/contract';
 import { formatDuration } from '../../../shared/timecode';
 import { ignore } from '../api';
 import { estimateEtaS, isActive, useJobs } from '../store/jobs';
+import { JobMetricsChart } from './JobMetricsChart';
 
 interface ExportResult {
   outPath: string;
@@ -47,38 +48,18 @@ function useTick(active: boolean): number {
 }
 
 /**
- * A training job's loss per step (and a held-out figure when it reports one) as small SVG curves,
- * live while it runs; hidden until two points exist.
+ * A training job's curves (loss per step, a held-out figure per epoch when it reports one, and any
+ * other metric), live while it runs; hidden until two points exist.
  */
 function TrainingCurve({ jobId }: { jobId: number }) {
   const points = useJobs((s) => s.metrics[jobId]);
   useEffect(() => {
     useJobs.getState().loadMetrics(jobId).catch(ignore);
   }, [jobId]);
-  const series = (points ?? []).filter((p) => Number.isFinite(p.step) && Number.isFinite(p.loss));
-  if (series.length < 2) return null;
-  const W = 240;
-  const H = 56;
-  const steps = series.map((p) => p.step);
-  const losses = series.map((p) => p.loss);
-  const [s0, s1] = [Math.min(...steps), Math.max(...steps)];
-  const [l0, l1] = [Math.min(...losses), Math.max(...losses)];
-  const x = (v: number) => (s1 > s0 ? ((v - s0) / (s1 - s0)) * (W - 4) + 2 : W / 2);
-  const y = (v: number) => (l1 > l0 ? H - 2 - ((v - l0) / (l1 - l0)) * (H - 4) : H / 2);
-  const last = series[series.length - 1];
+  if (!points || points.length < 2) return null;
   return (
-    <div className="job-curve" data-testid="job-loss-curve" title="Training loss per step">
-      <svg width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Training loss curve">
-        <polyline
-          fill="none"
-          stroke="currentColor"
-          strokeWidth={1.5}
-          points={series.map((p) => `${x(p.step).toFixed(1)},${y(p.loss).toFixed(1)}`).join(' ')}
-        />
-      </svg>
-      <span className="muted">
-        loss {last.loss.toPrecision(3)} at step {last.step} (from {series[0].loss.toPrecision(3)})
-      </span>
+    <div className="job-curve" data-testid="job-loss-curve" title="Training metrics per step">
+      <JobMetricsChart points={points} />
     </div>
   );
 }

@@ -1,0 +1,227 @@
+/**
+ * The train-lifter job: trains or fine-tunes a 3D lifter on the user's mocap files (BVH, C3D,
+ * TRC; training/lifter-data.ts), scores it on the validation files (never trained on), exports the
+ * ONNX with the shipped model's metadata and stores it in the project (trained_models, family
+ * 'lifter').
+ *
+ * Main checked the files and settings before queueing (analysis/lifter-training.ts); the worker
+ * reads the files again itself. Live metrics: { step, loss } (training MPJPE, mm) every few steps
+ * and { step, epoch, valMpjpe } (validation MPJPE, mm, exact 2D, one view) after every epoch.
+ * Resumable: the weights, optimizer and training state are checkpointed under the cache folder
+ * (training/checkpoint.ts), and the job checkpoint names that folder and the step saved, so a
+ * killed app resumes at the last saved step with the same batches. A user cancel deletes the
+ * folder; nothing is stored unless the whole run finishes.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { KinemaError } from '../../../shared/errors';
+import type { MetricsSummary } from '../../../shared/lifting/metrics';
+import { H36M17_JOINTS } from '../../../shared/skeletons/h36m17';
+import { isAbortError } from '../../media/ffmpeg';
+import { loadWeightsFile } from '../../training/checkpoint';
+import { loadLifterDatasets, type HoldOut, type MocapFileRef } from '../../training/lifter-data';
+import {
+  exportLifter,
+  LIFTER_FPS,
+  lifterOnnxMetadata,
+  lifterTrainOptions,
+  metricJson,
+  trainAndEvaluateLifter,
+  type LifterTrainingSettings,
+} from '../../training/lifter-session';
+import type { JobContext, JobRunner } from '../protocol';
+
+export interface TrainLifterParams {
+  name: string;
+  replace: boolean;
+  trainFiles: MocapFileRef[];
+  validationFiles: MocapFileRef[];
+  holdOut: HoldOut;
+  settings: LifterTrainingSettings;
+  /** Where the weights start: the shipped lifter's training weights, or a fresh model. */
+  init: 'shipped' | 'none';
+  /** The .klw file of `init` 'shipped', and the shipped model's id. */
+  initWeightsPath: string | null;
+  initModelId: string | null;
+  /** Training steps in all (checked by main from the frame counts), for the progress bar. */
+  totalSteps: number;
+}
+
+export interface TrainLifterCheckpoint {
+  /** Folder of the weights checkpoint. */
+  dir: string;
+  step: number;
+  /** Set once the model is stored (a resume then only finishes up). */
+  modelId?: number;
+  result?: TrainLifterResult;
+}
+
+export interface TrainLifterResult {
+  modelId: number;
+  name: string;
+  steps: number;
+  trainSeconds: number;
+  samplesPerSecond: number;
+  backend: string;
+  resumedFromStep: number | null;
+  trainFrames: number;
+  validationFrames: number;
+  /** Validation scores, exact 2D and with detector noise (mm; velocity mm/frame). */
+  clean: Record<string, number>;
+  noisy: Record<string, number>;
+}
+
+/** Validation views per sequence in the final scores. */
+const EVAL_VIEWS = 2;
+
+function perCategory(clean: MetricsSummary, noisy: MetricsSummary): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(clean.perGroup).map((c) => [
+      c,
+      { clean: metricJson(clean.perGroup[c]), noisy: metricJson(noisy.perGroup[c]) },
+    ]),
+  );
+}
+
+export const runTrainLifter: JobRunner<TrainLifterParams, TrainLifterCheckpoint, TrainLifterResult> = async (
+  ctx,
+) => {
+  const dir = ctx.checkpoint?.dir ?? join(ctx.cacheDir, 'lifter-train', `job-${ctx.jobId}`);
+  try {
+    return await train(ctx, dir);
+  } catch (err) {
+    // Cancelled by the user: nothing will resume, so the weights checkpoint goes too. (A killed
+    // app never gets here: its job resumes from the folder.)
+    if (isAbortError(err) || ctx.signal.aborted) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+};
+
+async function train(
+  ctx: JobContext<TrainLifterParams, TrainLifterCheckpoint>,
+  dir: string,
+): Promise<TrainLifterResult> {
+  const p = ctx.params;
+  if (ctx.checkpoint?.result) {
+    rmSync(dir, { recursive: true, force: true });
+    return ctx.checkpoint.result;
+  }
+  // Name the folder in the job checkpoint before the first weights land in it.
+  if (!ctx.checkpoint) await ctx.commit({ op: 'none' }, { dir, step: 0 });
+
+  const files = p.trainFiles.length + p.validationFiles.length;
+  ctx.progress({ phase: 'load', done: 0, total: files, message: 'Reading the mocap files' });
+  const data = loadLifterDatasets(
+    { train: p.trainFiles, validation: p.validationFiles, holdOut: p.holdOut },
+    {
+      fps: LIFTER_FPS,
+      receptiveField: p.settings.receptiveField,
+      signal: ctx.signal,
+      onFile: (done, total) =>
+        ctx.progress({ phase: 'load', done, total, message: `Read ${done} of ${total} files` }),
+    },
+  );
+  const options = lifterTrainOptions(p.settings, p.totalSteps);
+  const initial =
+    p.init === 'shipped' && p.initWeightsPath ? loadWeightsFile(p.initWeightsPath).weights : null;
+  const pending: Promise<unknown>[] = [];
+  ctx.progress({ phase: 'train', done: ctx.checkpoint?.step ?? 0, total: p.totalSteps, message: 'Starting' });
+  const trained = await trainAndEvaluateLifter(
+    data,
+    options,
+    {
+      signal: ctx.signal,
+      checkpointDir: dir,
+      initialWeights: initial,
+      progressEverySteps: Math.max(1, Math.min(10, Math.round(p.totalSteps / 200))),
+      onProgress: (u) => {
+        if (u.phase === 'train') {
+          ctx.progress({
+            phase: 'train',
+            done: u.step,
+            total: u.totalSteps,
+            message: `epoch ${u.epoch + 1}/${u.epochs}, step ${u.step}/${u.totalSteps}, loss ${u.lossMm.toFixed(1)} mm, ${u.samplesPerSecond.toFixed(0)} samples/s`,
+            metrics: { step: u.step, loss: u.lossMm },
+          });
+        } else if (u.phase === 'validate' && u.val) {
+          ctx.progress({
+            phase: 'train',
+            done: u.step,
+            total: u.totalSteps,
+            message: `epoch ${u.epoch + 1}/${u.epochs}: validation MPJPE ${u.val.mpjpeMm.toFixed(1)} mm`,
+            metrics: { step: u.step, epoch: u.epoch + 1, valMpjpe: u.val.mpjpeMm },
+          });
+        } else if (u.phase === 'checkpoint') {
+          // The weights are on disk: record the step so a restart resumes from it.
+          pending.push(ctx.commit({ op: 'none' }, { dir, step: u.step }).catch(() => undefined));
+        }
+      },
+    },
+    { views: EVAL_VIEWS, seed: p.settings.seed + 1000 },
+  );
+  await Promise.all(pending);
+  const { result, clean, noisy } = trained;
+  if (!Number.isFinite(clean.overall.mpjpeMm))
+    throw new KinemaError('TRAINING_FAILED', 'The trained lifter gave no finite validation error.');
+
+  ctx.progress({ phase: 'export', done: 0, total: 1, message: 'Exporting to ONNX' });
+  const source =
+    p.init === 'shipped'
+      ? `fine-tuned from ${p.initModelId ?? 'the shipped lifter'}`
+      : 'trained from scratch';
+  const metadata = lifterOnnxMetadata(
+    LIFTER_FPS,
+    options.sample.inputNormalization,
+    `Kinema project model "${p.name}", ${source} on ${p.trainFiles.length} mocap files (${data.trainFrames} frames at ${LIFTER_FPS} fps), validated on ${data.holdOut === 'time' ? 'the last fifth of the take' : `${p.validationFiles.length} held-out files`}; receptive field ${p.settings.receptiveField}, ${p.settings.channels} channels, ${p.settings.epochs} epochs, seed ${p.settings.seed}`,
+  );
+  const { onnx, maxAbsDiff } = await exportLifter(result.weights, metadata, p.settings.seed);
+  const metrics = {
+    ...metricJson(clean.overall),
+    noisy: metricJson(noisy.overall),
+    perCategory: perCategory(clean, noisy),
+    perJoint: Object.fromEntries(H36M17_JOINTS.map((j, i) => [j, metricJson(clean.perJoint[i])])),
+    protocol: `${EVAL_VIEWS} seeded virtual cameras per validation take, test-time flip; noisy = detector-like 2D noise`,
+    trainFrames: data.trainFrames,
+    validationFrames: data.validationFrames,
+    steps: result.steps,
+    finalLossMm: result.history.at(-1)?.lossMm ?? NaN,
+    trainSeconds: Number(result.trainSeconds.toFixed(1)),
+    samplesPerSecond: Math.round(result.samplesPerSecond),
+    onnxMaxAbsDiff: maxAbsDiff,
+  };
+  const params = {
+    trainFiles: p.trainFiles.map((f) => f.path),
+    validationFiles: p.validationFiles.map((f) => f.path),
+    holdOut: p.holdOut,
+    categories: [...new Set([...p.trainFiles, ...p.validationFiles].map((f) => f.category))].sort(),
+    ...p.settings,
+    init: p.init,
+    initModel: p.initModelId,
+    fps: LIFTER_FPS,
+    inputNormalization: options.sample.inputNormalization,
+    backend: result.backend.backend,
+  };
+  const summary = {
+    name: p.name,
+    steps: result.steps,
+    trainSeconds: result.trainSeconds,
+    samplesPerSecond: result.samplesPerSecond,
+    backend: result.backend.backend,
+    resumedFromStep: result.resumedFromStep,
+    trainFrames: data.trainFrames,
+    validationFrames: data.validationFrames,
+    clean: metricJson(clean.overall),
+    noisy: metricJson(noisy.overall),
+  };
+  // The model and a result land together, so a resume after this point never stores it twice
+  // (a kill before the next commit leaves modelId 0 in the result).
+  const modelId = await ctx.commit<number>(
+    { op: 'saveTrainedModel', family: 'lifter', name: p.name, replace: p.replace, onnx, params, metrics },
+    { dir, step: result.steps, result: { modelId: 0, ...summary } },
+  );
+  const out: TrainLifterResult = { modelId, ...summary };
+  await ctx.commit({ op: 'none' }, { dir, step: result.steps, modelId, result: out });
+  rmSync(dir, { recursive: true, force: true });
+  ctx.progress({ phase: 'done', done: p.totalSteps, total: p.totalSteps, message: 'Trained' });
+  return out;
+}

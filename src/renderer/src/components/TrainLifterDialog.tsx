@@ -1,0 +1,350 @@
+import { useCallback, useEffect, useState } from 'react';
+import { create } from 'zustand';
+import type { RequestOutput } from '../../../shared/contract';
+import {
+  LIFTER_RECEPTIVE_FIELDS,
+  LIFTER_TRAIN_DEFAULTS,
+  type LifterTrainInput,
+} from '../../../shared/contract-lifter-training';
+import { call, errorMessage } from '../api';
+import { dirname, resolveTyped } from '../paths';
+import { useProject } from '../store/project';
+import { useToasts } from '../store/toasts';
+import { FileIcon, FolderIcon } from './icons';
+import { Modal } from './Modal';
+import './training.css';
+
+/** Whether the dialog is open (its own tiny store: nothing else needs it). */
+export const useTrainLifterDialog = create<{ open: boolean; setOpen(open: boolean): void }>()((set) => ({
+  open: false,
+  setOpen: (open) => set({ open }),
+}));
+
+const MOCAP = /\.(bvh|c3d|trc)$/i;
+
+type Listing = RequestOutput<'files.list'>;
+
+/** Only mounted while open, so each opening starts fresh. */
+export function TrainLifterDialog() {
+  const open = useTrainLifterDialog((s) => s.open);
+  return open ? <TrainLifterDialogBody /> : null;
+}
+
+/** A list of chosen mocap files and folders, fed by the in-app browser or a typed path. */
+function PathList({
+  paths,
+  onChange,
+  testId,
+  empty,
+}: {
+  paths: string[];
+  onChange(paths: string[]): void;
+  testId: string;
+  empty: string;
+}) {
+  return (
+    <div className="mocap-list" data-testid={testId}>
+      {paths.length === 0 && <div className="muted">{empty}</div>}
+      {paths.map((p) => (
+        <div key={p} data-testid={`${testId}-item`}>
+          <span title={p}>{p}</span>
+          <button
+            type="button"
+            className="small-button"
+            aria-label={`Remove ${p}`}
+            onClick={() => onChange(paths.filter((q) => q !== p))}
+          >
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function TrainLifterDialogBody() {
+  const projectPath = useProject((s) => s.project?.path);
+  const homeDir = useProject((s) => s.info?.homeDir);
+  const [name, setName] = useState('');
+  const [files, setFiles] = useState<string[]>([]);
+  const [validation, setValidation] = useState<string[]>([]);
+  const [target, setTarget] = useState<'train' | 'validation'>('train');
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [typed, setTyped] = useState('');
+  const [init, setInit] = useState<'shipped' | 'none'>(LIFTER_TRAIN_DEFAULTS.init);
+  const [rf, setRf] = useState(LIFTER_TRAIN_DEFAULTS.receptiveField);
+  const [channels, setChannels] = useState(LIFTER_TRAIN_DEFAULTS.channels);
+  const [epochs, setEpochs] = useState(LIFTER_TRAIN_DEFAULTS.epochs);
+  const [batch, setBatch] = useState(LIFTER_TRAIN_DEFAULTS.batchSize);
+  const [lr, setLr] = useState('');
+  const [noise, setNoise] = useState(LIFTER_TRAIN_DEFAULTS.noise);
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const close = () => useTrainLifterDialog.getState().setOpen(false);
+
+  const browse = useCallback(async (dir: string) => {
+    try {
+      setListing(await call('files.list', { dir }, { quiet: true }));
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, []);
+  useEffect(() => {
+    void browse(projectPath ? dirname(projectPath) : (homeDir ?? '/'));
+  }, [browse, projectPath, homeDir]);
+
+  const add = (path: string) => {
+    const set = target === 'train' ? setFiles : setValidation;
+    set((list) => (list.includes(path) ? list : [...list, path]));
+  };
+  const fineTune = init === 'shipped';
+
+  const submit = async () => {
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    try {
+      const input: LifterTrainInput = {
+        name: name.trim(),
+        files,
+        ...(validation.length > 0 ? { validationFiles: validation } : {}),
+        init,
+        // Fine-tuning keeps the shipped model's size.
+        ...(fineTune ? {} : { receptiveField: rf, channels }),
+        epochs,
+        batchSize: batch,
+        ...(lr.trim() ? { learningRate: Number(lr) } : {}),
+        noise,
+      };
+      const r = await call('lifterTraining.start', input, { quiet: true });
+      useToasts
+        .getState()
+        .info(
+          `Training lifter "${r.name}" on ${r.trainFiles} file(s) (${r.trainFrames} frames), ${r.totalSteps} steps; the Jobs panel shows its curves.`,
+        );
+      close();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <Modal
+      title="Train lifter"
+      testId="train-lifter-dialog"
+      wide
+      onClose={close}
+      footer={
+        <>
+          <button type="button" onClick={close}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            form="train-lifter-form"
+            className="primary"
+            data-testid="train-lifter-submit"
+            disabled={submitting || files.length === 0 || !name.trim()}
+          >
+            {submitting ? 'Checking files…' : fineTune ? 'Fine-tune' : 'Train'}
+          </button>
+        </>
+      }
+    >
+      <form
+        id="train-lifter-form"
+        className="train-lifter-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label>
+          Model name (lifting offers it by this name)
+          <input
+            data-autofocus
+            data-testid="train-lifter-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. qualisys-sprint"
+          />
+        </label>
+        <div className="row">
+          <span className="muted small">Add to:</span>
+          <label className="inline">
+            <input type="radio" checked={target === 'train'} onChange={() => setTarget('train')} />
+            training files
+          </label>
+          <label className="inline">
+            <input
+              type="radio"
+              data-testid="train-lifter-target-validation"
+              checked={target === 'validation'}
+              onChange={() => setTarget('validation')}
+            />
+            validation files
+          </label>
+        </div>
+        <div className="mocap-browser" data-testid="train-lifter-browser">
+          {listing && (
+            <>
+              <div className="muted small" title={listing.dir}>
+                {listing.dir}
+                <button
+                  type="button"
+                  className="small-button"
+                  data-testid="train-lifter-add-folder"
+                  onClick={() => add(listing.dir)}
+                >
+                  Add this folder
+                </button>
+              </div>
+              {listing.parent && (
+                <button type="button" className="entry" onClick={() => void browse(listing.parent!)}>
+                  <FolderIcon /> ..
+                </button>
+              )}
+              {listing.entries
+                .filter((e) => e.kind === 'dir' || MOCAP.test(e.name))
+                .map((e) => (
+                  <button
+                    type="button"
+                    key={e.path}
+                    className="entry"
+                    data-testid="train-lifter-entry"
+                    title={e.kind === 'dir' ? 'Open' : 'Add'}
+                    onClick={() => (e.kind === 'dir' ? void browse(e.path) : add(e.path))}
+                  >
+                    {e.kind === 'dir' ? <FolderIcon /> : <FileIcon />} {e.name}
+                  </button>
+                ))}
+            </>
+          )}
+        </div>
+        <div className="row">
+          <input
+            style={{ flex: 1 }}
+            data-testid="train-lifter-path"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            placeholder="or type a file or folder path"
+          />
+          <button
+            type="button"
+            data-testid="train-lifter-add-path"
+            disabled={!typed.trim()}
+            onClick={() => {
+              add(resolveTyped(typed.trim(), listing?.dir ?? '/'));
+              setTyped('');
+            }}
+          >
+            Add
+          </button>
+        </div>
+        <label>
+          Training files and folders (BVH, C3D, TRC; folders are searched, sub-folders name actions)
+          <PathList paths={files} onChange={setFiles} testId="train-lifter-files" empty="None yet." />
+        </label>
+        <label>
+          Validation files (never trained on)
+          <PathList
+            paths={validation}
+            onChange={setValidation}
+            testId="train-lifter-validation"
+            empty="None: about one training file in five is held out (a single take: its last fifth)."
+          />
+        </label>
+        <div className="row">
+          <label>
+            Start from
+            <select
+              data-testid="train-lifter-init"
+              value={init}
+              onChange={(e) => setInit(e.target.value as 'shipped' | 'none')}
+            >
+              <option value="shipped">the shipped lifter (fine-tune)</option>
+              <option value="none">nothing (train from scratch)</option>
+            </select>
+          </label>
+          <label>
+            Receptive field
+            <select
+              value={fineTune ? LIFTER_TRAIN_DEFAULTS.receptiveField : rf}
+              disabled={fineTune}
+              onChange={(e) => setRf(Number(e.target.value))}
+            >
+              {LIFTER_RECEPTIVE_FIELDS.map((v) => (
+                <option key={v} value={v}>
+                  {v} frames
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Channels
+            <input
+              type="number"
+              data-testid="train-lifter-channels"
+              min={8}
+              max={1024}
+              value={fineTune ? LIFTER_TRAIN_DEFAULTS.channels : channels}
+              disabled={fineTune}
+              onChange={(e) => setChannels(Number(e.target.value))}
+            />
+          </label>
+        </div>
+        <div className="row">
+          <label>
+            Epochs
+            <input
+              type="number"
+              data-testid="train-lifter-epochs"
+              min={1}
+              max={1000}
+              value={epochs}
+              onChange={(e) => setEpochs(Number(e.target.value))}
+            />
+          </label>
+          <label>
+            Batch
+            <input
+              type="number"
+              data-testid="train-lifter-batch"
+              min={1}
+              max={4096}
+              value={batch}
+              onChange={(e) => setBatch(Number(e.target.value))}
+            />
+          </label>
+          <label>
+            Learning rate
+            <input
+              value={lr}
+              onChange={(e) => setLr(e.target.value)}
+              placeholder={String(
+                fineTune ? LIFTER_TRAIN_DEFAULTS.fineTuneLearningRate : LIFTER_TRAIN_DEFAULTS.learningRate,
+              )}
+              style={{ width: 90 }}
+            />
+          </label>
+          <label className="inline">
+            <input type="checkbox" checked={noise} onChange={(e) => setNoise(e.target.checked)} />
+            detector-like 2D noise
+          </label>
+        </div>
+        {error && (
+          <div
+            className="inline-error"
+            role="alert"
+            data-testid="train-lifter-error"
+            style={{ whiteSpace: 'pre-wrap' }}
+          >
+            {error}
+          </div>
+        )}
+      </form>
+    </Modal>
+  );
+}
