@@ -9,6 +9,8 @@
  * The network is the TCC encoder's architecture with no temporal context (tcc/model.ts with
  * context 0: per-frame MLP D → H → H → H → E, L2-normalised), so its hand-written backward pass,
  * checkpoints and ONNX export are shared; only the data and the objective differ.
+ * The temporal (motion) variant (`context` > 0) gives each embedding the same view's neighbouring
+ * frames through the encoder's context layer; the objective is unchanged.
  *
  * A step draws `windows` random windows of `windowFrames` frames from the takes; each window is
  * projected by two independent static cameras (random azimuth all round, elevation, distance,
@@ -58,6 +60,12 @@ export interface VipeTrainOptions {
   samePose: number;
   seed: number;
   checkpointEverySteps: number;
+  /**
+   * The temporal (motion) variant: frames of context on each side (k) and between them (s), so each
+   * embedding sees 2·k·s + 1 frames of the same view (tcc/model.ts). 0 = one frame (the default).
+   */
+  context?: number;
+  contextStride?: number;
 }
 
 export const DEFAULT_VIPE_OPTIONS: VipeTrainOptions = {
@@ -72,6 +80,8 @@ export const DEFAULT_VIPE_OPTIONS: VipeTrainOptions = {
   samePose: 0.1,
   seed: 1,
   checkpointEverySteps: 500,
+  context: 0,
+  contextStride: 1,
 };
 
 /** The input features (poseFeatures2d kinds) and their size for COCO-17. */
@@ -173,26 +183,48 @@ export function poseDistance(a: Float32Array, b: Float32Array): number {
   return s / K;
 }
 
-interface Batch {
+export interface Batch {
+  /** size × C × D features of the first view (C = 1, or the temporal variant's context frames). */
   anchors: Float32Array;
+  /** The same mocap frames seen by the second view. */
   positives: Float32Array;
+  /** size × size: 1 where sample j may be a negative of sample i (3D poses at least samePose apart). */
   valid: Uint8Array;
   size: number;
+  /** The mocap frame of each sample (take index, frame) and its canonical 3D pose. */
+  sources: { take: number; frame: number }[];
+  poses: Float32Array[];
 }
 
-function sampleBatch(takes: readonly VipeTake[], o: VipeTrainOptions, step: number): Batch {
+/** Frames of input each training sample carries: 1, or the temporal variant's context frames. */
+function sampleFrames(o: VipeTrainOptions): number {
+  return 2 * (o.context ?? 0) + 1;
+}
+
+export function sampleBatch(takes: readonly VipeTake[], o: VipeTrainOptions, step: number): Batch {
   const rng = new Rng(deriveSeed(o.seed, 0x717e, step + 1));
   const D = VIPE_INPUT_DIM;
   const B = o.windows * o.perWindow;
-  const anchors = new Float32Array(B * D);
-  const positives = new Float32Array(B * D);
+  const C = sampleFrames(o);
+  const k = o.context ?? 0;
+  const s = o.contextStride ?? 1;
+  const anchors = new Float32Array(B * C * D);
+  const positives = new Float32Array(B * C * D);
   const poses: Float32Array[] = [];
+  const sources: Batch['sources'] = [];
   let b = 0;
   for (let w = 0; w < o.windows; w++) {
     // A window whose every frame lost a hip or shoulder to the noise has no features: draw again.
-    let drawn: { pos: Float32Array; W: number; fa: Float32Array; fb: Float32Array } | null = null;
+    let drawn: {
+      pos: Float32Array;
+      W: number;
+      fa: Float32Array;
+      fb: Float32Array;
+      source: { take: number; start: number };
+    } | null = null;
     for (let attempt = 0; !drawn; attempt++) {
-      const take = takes[rng.int(takes.length)];
+      const takeIndex = rng.int(takes.length);
+      const take = takes[takeIndex];
       const W = Math.min(o.windowFrames, take.frames);
       const start = rng.int(take.frames - W + 1);
       const pos = take.pos.subarray(start * K * 3, (start + W) * K * 3);
@@ -203,17 +235,22 @@ function sampleBatch(takes: readonly VipeTake[], o: VipeTrainOptions, step: numb
       try {
         const fa = viewFeatures(pos, W, randomCamera(rng, centre), rng.int(2 ** 31));
         const fb = viewFeatures(pos, W, randomCamera(rng, centre), rng.int(2 ** 31));
-        drawn = { pos, W, fa, fb };
+        drawn = { pos, W, fa, fb, source: { take: takeIndex, start } };
       } catch (err) {
         if (attempt >= 20) throw err;
       }
     }
-    const { pos, W, fa, fb } = drawn;
-    for (let k = 0; k < o.perWindow; k++) {
+    const { pos, W, fa, fb, source } = drawn;
+    for (let n = 0; n < o.perWindow; n++) {
       const f = rng.int(W);
-      anchors.set(fa.subarray(f * D, (f + 1) * D), b * D);
-      positives.set(fb.subarray(f * D, (f + 1) * D), b * D);
+      // The frame and its context (clamped to the window, as the embedder clamps to the track).
+      for (let c = 0; c < C; c++) {
+        const t = Math.min(W - 1, Math.max(0, f + (c - k) * s));
+        anchors.set(fa.subarray(t * D, (t + 1) * D), (b * C + c) * D);
+        positives.set(fb.subarray(t * D, (t + 1) * D), (b * C + c) * D);
+      }
       poses.push(canonicalPose(pos, f * K * 3));
+      sources.push({ take: source.take, frame: source.start + f });
       b++;
     }
   }
@@ -224,7 +261,7 @@ function sampleBatch(takes: readonly VipeTake[], o: VipeTrainOptions, step: numb
       valid[i * B + j] = v;
       valid[j * B + i] = v;
     }
-  return { anchors, positives, valid, size: B };
+  return { anchors, positives, valid, size: B, sources, poses };
 }
 
 export async function trainVipe(
@@ -240,8 +277,8 @@ export async function trainVipe(
   const config: TccConfig = {
     inputDim: VIPE_INPUT_DIM,
     hidden: o.hidden,
-    context: 0,
-    contextStride: 1,
+    context: o.context ?? 0,
+    contextStride: o.contextStride ?? 1,
     embeddingDim: o.embeddingDim,
     normalize: true,
   };
@@ -304,8 +341,9 @@ export async function trainVipe(
       let loss = NaN;
       let top1 = NaN;
       tf.tidy(() => {
-        const x = tf.tensor2d(new Float32Array([...batch.anchors, ...batch.positives]), [
+        const x = tf.tensor3d(new Float32Array([...batch.anchors, ...batch.positives]), [
           2 * B,
+          sampleFrames(o),
           VIPE_INPUT_DIM,
         ]);
         const { out, cache } = model.forwardTrain(x);
