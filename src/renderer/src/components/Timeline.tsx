@@ -10,6 +10,7 @@ import { usePlayer } from '../store/player';
 import { useEditor } from '../store/editor';
 import { usePoses } from '../store/poses';
 import { isPlayable, useSelectedVideo } from '../store/videos';
+import { ActionMarks } from './ActionsPanel';
 
 interface Thumb {
   frame: number;
@@ -323,6 +324,7 @@ export function Timeline() {
         )}
         {playable && <PoseCoverage videoId={video.id} frameCount={frameCount} width={width} />}
         {playable && <EditLane videoId={video.id} frameCount={frameCount} width={width} />}
+        {playable && <ActionMarks videoId={video.id} frameCount={frameCount} />}
         {playable && <ClipBars clips={clips} frameCount={frameCount} />}
         {!playable && <div className="timeline-clips" />}
         {playable && <MarkedRange frameCount={frameCount} />}

@@ -1,0 +1,2 @@
+export * from './recognize';
+export * from './search';
