@@ -10,6 +10,11 @@ import { z } from 'zod';
 import { editRequests } from './contract-edits';
 import { tccFeatureSchema, tccRequests } from './contract-tcc';
 import { studentRequests } from './contract-student';
+import { embedRequests } from './contract-embed';
+import { cropInspectorRequests } from './contract-crop-inspector';
+import { actionRequests } from './contract-actions';
+import { liftRequests } from './contract-lift';
+import { lifterTrainingRequests } from './contract-lifter-training';
 
 export { KinemaError, unwrap, type Envelope } from './errors';
 
@@ -75,6 +80,10 @@ export const jobKindSchema = z.enum([
   'train-tcc',
   'train-student',
   'student-embed',
+  'embed',
+  'lift',
+  'render-3d',
+  'train-lifter',
 ]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
@@ -561,6 +570,11 @@ export const requests = {
   ...editRequests,
   ...tccRequests,
   ...studentRequests,
+  ...embedRequests,
+  ...cropInspectorRequests,
+  ...actionRequests,
+  ...liftRequests,
+  ...lifterTrainingRequests,
 } as const;
 
 /** Every event main pushes to the renderer. */

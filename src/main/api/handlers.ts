@@ -9,6 +9,11 @@ import { alignResult } from '../analysis/alignment';
 import { editHandlers } from './edit-handlers';
 import { alignSequences, tccHandlers } from './tcc-handlers';
 import { studentHandlers } from './student-handlers';
+import { embedHandlers } from './embed-handlers';
+import { cropInspectorHandlers } from './crop-inspector-handlers';
+import { actionHandlers } from './actions-handlers';
+import { liftHandlers } from './lift-handlers';
+import { lifterTrainingHandlers } from './lifter-training-handlers';
 import { cropStripFrames, readCropFrame } from '../vpd/inspector';
 import { exportKinematics, kinematicsResult } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
@@ -76,6 +81,11 @@ const handlers: Handlers = {
   ...editHandlers,
   ...tccHandlers,
   ...studentHandlers,
+  ...embedHandlers,
+  ...cropInspectorHandlers,
+  ...actionHandlers,
+  ...liftHandlers,
+  ...lifterTrainingHandlers,
 };
 
 export async function handleRequest(

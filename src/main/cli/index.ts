@@ -9,10 +9,14 @@ import { parseArgs } from 'node:util';
 import type { Job, RequestInput } from '../../shared/contract';
 import { KinemaError } from '../../shared/contract';
 import { alignResult } from '../analysis/alignment';
-import { embedTrack, writeEmbeddings } from '../analysis/embeddings';
 import { tccSequences } from '../analysis/tcc';
 import { parseFeatures, tauCommand, trainTccCommand } from './tcc';
 import { studentEmbedCommand, trainStudentCommand } from './student';
+import { detectActionsCommand, recognizeCommand } from './actions';
+import { evalLifterCommand, trainLifterCommand } from './lifter';
+import { embedCommand, embedOutPath } from './embed';
+import { trainVipeCommand, trainVipeRequest } from './vipe';
+import { liftCommand, liftOutputs } from './lift';
 import { kinematicsReport, writeKinematics } from '../analysis/kinematics';
 import * as clipsDb from '../db/clips';
 import * as jobsDb from '../db/jobs';
@@ -25,12 +29,6 @@ import { indexFrames, probeVideo, seekTimeForFrame } from '../media/probe';
 import { changeFrameRate } from '../media/transcode';
 import { appVersion, builtPaths } from '../paths';
 import { writeFlowForCropDir } from '../vpd/write-crops';
-import { liftTrack } from '../training/lift';
-import { listLifters } from '../inference/models';
-import { writeNpy, writeNpz } from '../formats/npy';
-import { writeFileAtomic } from '../formats/io';
-import { getSkeleton } from '../../shared/skeletons';
-import { primaryTrack } from '../../shared/pose';
 import { defaultCacheDir, Workstation } from '../workstation';
 
 const HELP = `Kinema ${appVersion} — command line
@@ -93,17 +91,48 @@ Project commands (need --project FILE.kinema):
   student-embed <videoId> --model N [--run R] [--track T]
                                 a trained student's embeddings of a track (default: newest run,
                                 longest track), stored as series student:N; waits
-  lift <runId> [--track N] --out FILE.npy|.npz|.csv [--no-flip]
-                                lift a 2D track to 3D with the shipped lifter (native-models
-                                lifter-tcn27): frames × 17 H36M joints, metres, pelvis-relative,
-                                camera space; .npy is VideoPose3D's --viz-export layout
-  embed <runId> [--track N] [--from N --to N] [--out FILE.npy|.npz|.json]
-                                per-frame VIPE* pose embeddings of a track (default: the longest),
-                                stored in the project (series 'vipe', what train-student distils);
+  lift <runId> [--track N] [--from F --to F] [--lifter NAME] [--no-flip]
+       [--out FILE.npy|.npz|.csv|.bvh|.trc] [--render OUT.mp4]
+                                lift a 2D track to 3D (a 'lift' job; stored as a series of the
+                                track) with the shipped lifter-tcn27 or a project lifter: frames ×
+                                17 H36M joints, metres, pelvis-relative, camera space; .npy is
+                                VideoPose3D's --viz-export layout; --render: video + 3D skeleton
+  train-lifter <files/dirs...> --name N [--val FILE/DIR]... [--rf 1|27|81|243] [--channels 256]
+               [--epochs 20] [--batch 256] [--lr X] [--noise|--no-noise] [--init shipped|none]
+               [--seed 1] [--replace]
+                                train or fine-tune (default: from the shipped lifter when the size
+                                matches) a 3D lifter on BVH/C3D/TRC mocap; --val: validation files
+                                (default: about one file in five held out); waits, printing the
+                                loss and validation MPJPE; stores the lifter (lift --lifter N)
+  eval-lifter <files/dirs...> [--lifter shipped|ID|NAME] [--noise] [--views 2]
+                                MPJPE, P-MPJPE, N-MPJPE and velocity error of a lifter on mocap
+                                files (virtual cameras), overall, per action (file/folder name)
+                                and per joint; a project lifter (NAME) needs --project
+  train-vipe [--mocap DIR] [--steps 3000] [--seed 1] [--context K[:S]] [--out FILE.onnx]
+             [--name N [--replace]]
+                                train a VIPE* pose embedding on CMU mocap (default
+                                ../shared/data/mocap/cmu-bvh; training subjects only), check its
+                                ONNX against TF.js, report cross-view retrieval on the validation
+                                subjects; --name stores it in the project (embed --model N);
+                                --context: the temporal variant (K frames each side, S apart)
+  embed <videoId> [--clip ID] [--run N] [--track N] [--from N --to N] [--model NAME]
+        [--out FILE.npy|.npz|.json]
+                                per-frame VIPE* pose embeddings of a track (default: the newest run's
+                                longest track; --clip: its video and range), stored in the project
+                                (series 'vipe', or 'vipe:NAME' with a model from train-vipe --name);
                                 --out also writes them (.json: VPD's [frame, vector, metadata] list)
   crops <runId> [--track N] [--from N --to N] [--out-dir DIR] [--view front|back] [--size 128]
                                 write the VPD crop directory of a track (crop, prev, flow, mask
                                 PNGs per frame; default <project>.crops/<video>); waits
+  recognize [--features bones,angles|vipe|tcc:N] [--k 1]
+                                few-shot action recognition: labelled clips are the examples, the
+                                unlabelled ones get the label of their nearest (k-NN, DTW); prints
+                                predictions, leave-one-out accuracy and the confusion matrix
+  recognize --retrieve <clipId> [--top 10] [--features F]
+                                moments across the project's videos most like the clip, ranked
+  detect-actions --label L [--video ID] [--threshold 0.3] [--features F]
+                                find occurrences of the labelled action in the videos; prints them
+                                and precision/recall against the clips labelled L (IoU ≥ 0.5)
 
 File commands:
   flow <cropDir> [--overwrite]  (re)compute <frame>.flow.png for a crop directory (e.g. from VPD)
@@ -204,10 +233,28 @@ async function main(): Promise<void> {
       loss: { type: 'string' },
       videos: { type: 'string' },
       teacher: { type: 'string' },
+      k: { type: 'string' },
+      top: { type: 'string' },
+      threshold: { type: 'string' },
+      retrieve: { type: 'string' },
+      mocap: { type: 'string' },
+      context: { type: 'string' },
+      seed: { type: 'string' },
       rgb: { type: 'boolean', default: false },
       mask: { type: 'boolean', default: false },
       replace: { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
+      lifter: { type: 'string' },
+      render: { type: 'string' },
+      val: { type: 'string', multiple: true },
+      rf: { type: 'string' },
+      channels: { type: 'string' },
+      epochs: { type: 'string' },
+      lr: { type: 'string' },
+      noise: { type: 'boolean', default: false },
+      'no-noise': { type: 'boolean', default: false },
+      init: { type: 'string' },
+      views: { type: 'string' },
       'no-flip': { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -646,6 +693,24 @@ async function main(): Promise<void> {
       }
       return;
     }
+    case 'train-lifter': {
+      const ws = await openWorkstation(values.project);
+      try {
+        reportJobs([await trainLifterCommand(ws, args, values)]);
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'eval-lifter': {
+      const ws = values.project ? await openWorkstation(values.project) : null;
+      try {
+        await evalLifterCommand(ws, args, values);
+      } finally {
+        await ws?.closeProject();
+      }
+      return;
+    }
     case 'train-tcc': {
       const ws = await openWorkstation(values.project);
       try {
@@ -682,105 +747,42 @@ async function main(): Promise<void> {
       }
       return;
     }
+    case 'train-vipe': {
+      trainVipeRequest(values);
+      const ws = values.project ? await openWorkstation(values.project) : null;
+      try {
+        await trainVipeCommand(values, ws, defaultCacheDir());
+      } finally {
+        await ws?.closeProject();
+      }
+      return;
+    }
     case 'embed': {
-      const runId = intArg(args[0], 'run id');
-      const out = values.out ? resolve(values.out) : undefined;
-      if (out && !['.npy', '.npz', '.json'].includes(extname(out).toLowerCase()))
-        fail(`--out must end in .npy, .npz or .json, got "${values.out}"`);
+      embedOutPath(values.out);
       const ws = await openWorkstation(values.project);
       try {
-        const e = await embedTrack(ws.db, {
-          runId,
-          ...(values.track !== undefined ? { trackId: intArg(values.track, 'track') } : {}),
-          ...(values.from !== undefined ? { inFrame: intArg(values.from, 'from') } : {}),
-          ...(values.to !== undefined ? { outFrame: intArg(values.to, 'to') + 1 } : {}),
-        });
-        const rows = e.values.length / e.dim;
-        if (out) writeEmbeddings(out, e, videosDb.getVideo(ws.db, e.videoId).fileName);
-        console.log(
-          `Embedded track ${e.trackId} of run ${runId}: frames ${e.firstFrame}–${e.firstFrame + rows - 1}, ${e.dim} values per frame (${e.model}, series ${e.seriesId})${out ? `; wrote ${out}` : ''}`,
-        );
+        reportJobs([await embedCommand(ws, args, values)]);
       } finally {
         await ws.closeProject();
       }
       return;
     }
     case 'lift': {
-      const runId = intArg(args[0], 'run id');
-      if (!values.out) fail('--out FILE.npy, FILE.npz or FILE.csv is required');
-      const out = resolve(values.out);
-      const ext = extname(out).toLowerCase();
-      if (!['.npy', '.npz', '.csv'].includes(ext))
-        fail(`--out must end in .npy, .npz or .csv, got "${values.out}"`);
+      liftOutputs(values);
       const ws = await openWorkstation(values.project);
       try {
-        const set = posesDb.loadRunPoseSet(ws.db, runId);
-        const trackId =
-          values.track !== undefined ? intArg(values.track, 'track') : (primaryTrack(set)?.trackId ?? 0);
-        const track = set.tracks.find((t) => t.trackId === trackId);
-        if (!track)
-          fail(
-            `run ${runId} has no track ${trackId} (tracks: ${set.tracks.map((t) => t.trackId).join(', ') || 'none'})`,
-          );
-        const skeleton = track.skeletonId;
-        if (skeleton !== 'coco17' && skeleton !== 'coco17-feet' && skeleton !== 'h36m17')
-          fail(
-            `the lifter reads COCO-17 (with or without feet) or H36M-17 tracks; run ${runId} is ${skeleton}`,
-          );
-        // One row per video frame from the first to the last; absent frames score 0 (filled by the lifter).
-        const k = getSkeleton(skeleton).joints.length;
-        const first = track.frames[0];
-        const n = track.frames[track.frames.length - 1] - first + 1;
-        const points = new Float32Array(n * k * 3);
-        track.frames.forEach((f, i) =>
-          points.set(track.keypoints.subarray(i * k * 3, (i + 1) * k * 3), (f - first) * k * 3),
-        );
-        const entry = listLifters()[0];
-        if (!entry) fail('no lifter in native-models/manifest.json');
-        const r = await liftTrack(entry.path, points, {
-          width: set.video.width,
-          height: set.video.height,
-          skeleton,
-          fps: set.video.fps > 0 ? set.video.fps : undefined,
-          flip: !values['no-flip'],
-        });
-        if (ext === '.csv') {
-          const joints = getSkeleton('h36m17').joints;
-          const lines = [['frame', ...joints.flatMap((j) => [`${j}_x`, `${j}_y`, `${j}_z`])].join(',')];
-          for (let t = 0; t < r.frames; t++)
-            lines.push(
-              [first + t, ...Array.from(r.jointsM.subarray(t * 51, (t + 1) * 51), (v) => v.toFixed(5))].join(
-                ',',
-              ),
-            );
-          writeFileAtomic(out, `${lines.join('\n')}\n`);
-        } else {
-          const npy = writeNpy({ dtype: 'float32', shape: [r.frames, 17, 3], data: r.jointsM });
-          writeFileAtomic(
-            out,
-            ext === '.npy'
-              ? npy
-              : writeNpz({
-                  positions_3d: npy,
-                  frames: writeNpy({
-                    dtype: 'int32',
-                    shape: [r.frames],
-                    data: Int32Array.from({ length: r.frames }, (_, t) => first + t),
-                  }),
-                }),
-          );
-        }
-        console.log(
-          values.json
-            ? JSON.stringify({
-                out,
-                frames: r.frames,
-                firstFrame: first,
-                lifter: entry.id,
-                receptiveField: r.receptiveField,
-              })
-            : `Lifted run ${runId} track ${trackId} (frames ${first}–${first + r.frames - 1}) with ${entry.id} to ${out}`,
-        );
+        reportJobs(await liftCommand(ws, args, values));
+      } finally {
+        await ws.closeProject();
+      }
+      return;
+    }
+    case 'recognize':
+    case 'detect-actions': {
+      const ws = await openWorkstation(values.project);
+      try {
+        if (command === 'recognize') recognizeCommand(ws, values);
+        else detectActionsCommand(ws, values);
       } finally {
         await ws.closeProject();
       }

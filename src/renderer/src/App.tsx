@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
+import { ActionsPanel } from './components/ActionsPanel';
 import { AlignView } from './components/AlignView';
 import { ConfirmDialog } from './components/ConfirmDialog';
+import { CropStrip } from './components/CropStrip';
 import { DetectDialog } from './components/DetectDialog';
 import { EditorPanel } from './components/editor/EditorPanel';
 import { ImportDialog } from './components/ImportDialog';
@@ -13,7 +15,9 @@ import { StartScreen } from './components/StartScreen';
 import { Timeline } from './components/Timeline';
 import { Toasts } from './components/Toasts';
 import { TopBar } from './components/TopBar';
+import { TrainLifterDialog } from './components/TrainLifterDialog';
 import { VideoList } from './components/VideoList';
+import { Viewer3D } from './components/Viewer3D';
 import { importDropped } from './importFlow';
 import { useGlobalShortcuts } from './keyboard';
 import { useAlign } from './store/align';
@@ -90,10 +94,15 @@ function Workspace() {
             <VideoList />
           </aside>
           <main className="centre">
-            <Player />
+            <div className="player-row">
+              <Player />
+              <Viewer3D />
+            </div>
             <Timeline />
+            <CropStrip />
             <EditorPanel />
             <KinematicsPanel />
+            <ActionsPanel />
           </main>
         </>
       )}
@@ -146,6 +155,7 @@ export function App() {
       <ImportDialog />
       <ProjectDialog />
       <DetectDialog />
+      <TrainLifterDialog />
       <ConfirmDialog />
       <ShortcutsHelp />
       <Toasts />

@@ -1,14 +1,17 @@
 import { ignore } from '../api';
 import { startImport } from '../importFlow';
+import { useActions } from '../store/actions';
 import { useAlign } from '../store/align';
 import { useProject } from '../store/project';
 import { useUi } from '../store/ui';
+import { useTrainLifterDialog } from './TrainLifterDialog';
 
 export function TopBar() {
   const project = useProject((s) => s.project);
   const native = useProject((s) => s.info?.nativeDialogs ?? false);
   const helpOpen = useUi((s) => s.helpOpen);
   const aligning = useAlign((s) => s.open);
+  const actionsOpen = useActions((s) => s.open);
 
   const chooseProject = (mode: 'open' | 'create') => {
     if (native) useProject.getState().pickAndOpen(mode).catch(ignore);
@@ -41,6 +44,28 @@ export function TopBar() {
         >
           Align
         </button>
+        {project && (
+          <button
+            type="button"
+            className={`toggle-button${actionsOpen ? ' on' : ''}`}
+            data-testid="actions-button"
+            aria-pressed={actionsOpen}
+            title="Actions: recognise clips from a few labelled examples, find similar moments, detect an action"
+            onClick={() => useActions.getState().setOpen(!actionsOpen)}
+          >
+            Actions
+          </button>
+        )}
+        {project && (
+          <button
+            type="button"
+            data-testid="train-lifter-button"
+            title="Train or fine-tune a 3D lifter on your own mocap (BVH, C3D, TRC)"
+            onClick={() => useTrainLifterDialog.getState().setOpen(true)}
+          >
+            Train lifter…
+          </button>
+        )}
         <button type="button" data-testid="topbar-open-project" onClick={() => chooseProject('open')}>
           Open…
         </button>
