@@ -2,19 +2,12 @@
  * CMU mocap takes as COCO-17 world positions for the alignment benchmarks (align-mocap.ts,
  * tcc-mocap.ts, align-lifted.ts): clips.csv rows and the subject split, a take resampled to a
  * frame rate, a pose at a fractional frame, and the protocol's pieces — a known smooth time warp,
- * virtual cameras round the subject and a noisy 2D track as a detector would give it.
+ * and (re-exported from src/shared/lifting/virtual-views.ts) virtual cameras round the subject and
+ * a noisy 2D track as a detector would give it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookAtCamera, projectPoints, type Vec3 } from '../src/shared/lifting/cameras';
-import {
-  addDetectorNoise,
-  COCO17_NOISE_LAYOUT,
-  DEFAULT_NOISE,
-  type DetectorNoiseOptions,
-} from '../src/shared/lifting/noise';
 import { importBvh, mapToTarget } from '../src/shared/mocap';
-import { buildTrack, type PoseTrack } from '../src/shared/pose';
 
 export const K = 17;
 
@@ -96,45 +89,4 @@ export function makeWarp(frames: number, speed: number): { n: number; w: (i: num
   };
 }
 
-/** Mean position of the hips over the take (where the virtual cameras look). */
-export function meanHip(pos: Float32Array, frames: number): Vec3 {
-  const c: Vec3 = [0, 0, 0];
-  for (let f = 0; f < frames; f++)
-    for (const j of [11, 12]) for (let d = 0; d < 3; d++) c[d] += pos[(f * K + j) * 3 + d] / (2 * frames);
-  return c;
-}
-
-/** A static 1920×1080 camera `azimuthDeg` round `centre`, `distance` m away, `elevationDeg` up. */
-export function orbitCamera(centre: Vec3, azimuthDeg: number, elevationDeg = 10, distance = 6, fx = 1500) {
-  const az = (azimuthDeg * Math.PI) / 180;
-  const el = (elevationDeg * Math.PI) / 180;
-  const position: Vec3 = [
-    centre[0] + distance * Math.cos(el) * Math.cos(az),
-    centre[1] + distance * Math.cos(el) * Math.sin(az),
-    centre[2] + distance * Math.sin(el),
-  ];
-  return lookAtCamera(position, centre, { width: 1920, height: 1080, fx });
-}
-
-/** The take seen by `cam` as a COCO-17 track with detector-like noise (dropped joints score 0). */
-export function noisyTrack(
-  pos: Float32Array,
-  frames: number,
-  cam: ReturnType<typeof orbitCamera>,
-  seed: number,
-  noise: DetectorNoiseOptions = DEFAULT_NOISE,
-): PoseTrack {
-  const px = projectPoints(cam, pos).pixels;
-  const noisy = addDetectorNoise(px, frames, COCO17_NOISE_LAYOUT, noise, seed);
-  const rows = [];
-  for (let f = 0; f < frames; f++) {
-    const kp = new Float32Array(K * 3);
-    for (let j = 0; j < K; j++) {
-      kp[j * 3] = noisy.pointsPx[(f * K + j) * 2];
-      kp[j * 3 + 1] = noisy.pointsPx[(f * K + j) * 2 + 1];
-      kp[j * 3 + 2] = noisy.scores[f * K + j] > 0 ? 0.9 : 0;
-    }
-    rows.push({ frame: f, keypoints: kp, box: [0, 0, 1, 1] as [number, number, number, number], score: 0.9 });
-  }
-  return buildTrack(0, 'coco17', rows);
-}
+export { meanHip, orbitCamera, noisyCocoTrack as noisyTrack } from '../src/shared/lifting/virtual-views';

@@ -8,9 +8,8 @@
  * baseline. bench/vipe.ts measures the same protocol with more views.
  */
 import { poseFeatures2d } from '../../../shared/alignment/features';
-import { lookAtCamera, projectPoints, type Vec3 } from '../../../shared/lifting/cameras';
-import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE } from '../../../shared/lifting/noise';
-import { buildTrack, type PoseTrack } from '../../../shared/pose';
+import { meanHip, noisyCocoTrack, orbitCamera } from '../../../shared/lifting/virtual-views';
+import type { PoseTrack } from '../../../shared/pose';
 import { TccEmbedder } from '../tcc/embed';
 import { canonicalPose, poseDistance, type VipeTake } from './train';
 
@@ -50,34 +49,7 @@ export function orbitTrack(
   azimuthDeg: number,
   noiseSeed: number,
 ): PoseTrack {
-  const centre: Vec3 = [0, 0, 0];
-  for (let f = 0; f < frames; f++)
-    for (const j of [11, 12])
-      for (let c = 0; c < 3; c++) centre[c] += pos[(f * K + j) * 3 + c] / (2 * frames);
-  const az = (azimuthDeg * Math.PI) / 180;
-  const el = (10 * Math.PI) / 180;
-  const cam = lookAtCamera(
-    [
-      centre[0] + 6 * Math.cos(el) * Math.cos(az),
-      centre[1] + 6 * Math.cos(el) * Math.sin(az),
-      centre[2] + 6 * Math.sin(el),
-    ],
-    centre,
-    { width: 1920, height: 1080, fx: 1500 },
-  );
-  const px = projectPoints(cam, pos).pixels;
-  const noisy = addDetectorNoise(px, frames, COCO17_NOISE_LAYOUT, DEFAULT_NOISE, noiseSeed);
-  const rows = [];
-  for (let f = 0; f < frames; f++) {
-    const kp = new Float32Array(K * 3);
-    for (let j = 0; j < K; j++) {
-      kp[j * 3] = noisy.pointsPx[(f * K + j) * 2];
-      kp[j * 3 + 1] = noisy.pointsPx[(f * K + j) * 2 + 1];
-      kp[j * 3 + 2] = noisy.scores[f * K + j] > 0 ? 0.9 : 0;
-    }
-    rows.push({ frame: f, keypoints: kp, box: [0, 0, 1, 1] as [number, number, number, number], score: 0.9 });
-  }
-  return buildTrack(0, 'coco17', rows);
+  return noisyCocoTrack(pos, frames, orbitCamera(meanHip(pos, frames), azimuthDeg), noiseSeed);
 }
 
 function scores(

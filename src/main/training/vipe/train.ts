@@ -22,10 +22,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KinemaError } from '../../../shared/errors';
 import { poseFeatures2d } from '../../../shared/alignment/features';
-import { lookAtCamera, projectPoints, type Vec3 } from '../../../shared/lifting/cameras';
-import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE } from '../../../shared/lifting/noise';
+import { lookAtCamera, type Vec3 } from '../../../shared/lifting/cameras';
+import { noisyCocoTrack } from '../../../shared/lifting/virtual-views';
 import { deriveSeed, Rng } from '../../../shared/lifting/rng';
-import { buildTrack } from '../../../shared/pose';
 import { abortError } from '../evaluate';
 import { initTrainingBackend, type BackendChoice } from '../tf-backend';
 import { Adam } from '../train-lifter';
@@ -134,19 +133,8 @@ export function viewFeatures(
   cam: ReturnType<typeof lookAtCamera>,
   noiseSeed: number,
 ): Float32Array {
-  const px = projectPoints(cam, pos).pixels;
-  const noisy = addDetectorNoise(px, frames, COCO17_NOISE_LAYOUT, DEFAULT_NOISE, noiseSeed);
-  const rows = [];
-  for (let f = 0; f < frames; f++) {
-    const kp = new Float32Array(K * 3);
-    for (let j = 0; j < K; j++) {
-      kp[j * 3] = noisy.pointsPx[(f * K + j) * 2];
-      kp[j * 3 + 1] = noisy.pointsPx[(f * K + j) * 2 + 1];
-      kp[j * 3 + 2] = noisy.scores[f * K + j] > 0 ? 0.9 : 0;
-    }
-    rows.push({ frame: f, keypoints: kp, box: [0, 0, 1, 1] as [number, number, number, number], score: 0.9 });
-  }
-  return poseFeatures2d(buildTrack(0, 'coco17', rows), { kinds: [...VIPE_FEATURE_KINDS] }).values;
+  return poseFeatures2d(noisyCocoTrack(pos, frames, cam, noiseSeed), { kinds: [...VIPE_FEATURE_KINDS] })
+    .values;
 }
 
 /**
