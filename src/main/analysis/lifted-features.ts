@@ -5,20 +5,21 @@
  * This is what aligns a learner filmed from another side than the reference (bench/align-lifted.ts:
  * walks at 60-90° view differences to ~1 frame, where 2D features are off by 4-12 frames).
  *
- * A lift already stored for the track (frame_series kind 'joints3d', e.g. by a lift job) that
- * covers the range and was made from the same poses is reused; otherwise the range is lifted here
- * and stored, so the next alignment (and the 3D views) find it.
+ * A lift already stored for the track (frame_series kind 'joints3d') that covers the range is
+ * reused: one made here carries a fingerprint of its poses and is reused only while they are
+ * unchanged; one from the lift job is taken as current (re-run the lift after correcting a track).
+ * Otherwise the track is lifted here (lifting/core.ts, as the lift job does) and stored.
  */
 import { KinemaError } from '../../shared/contract';
 import { poseFeatures3d, type FeatureSequence } from '../../shared/alignment';
 import { trackRange } from '../../shared/pose';
-import { getSkeleton } from '../../shared/skeletons';
 import type { Db } from '../db/connection';
 import * as posesDb from '../db/poses';
 import * as seriesDb from '../db/series';
 import { posesFingerprint } from '../db/series';
 import { getVideo } from '../db/videos';
 import { listLifters } from '../inference/models';
+import { isLiftable, LIFT_WIDTH, liftPoseTrack } from '../lifting/core';
 import { Lifter } from '../training/lift';
 
 export const LIFTED_FEATURE = 'lifted3d';
@@ -29,8 +30,6 @@ export interface SideRange {
   inFrame?: number;
   outFrame?: number;
 }
-
-const LIFTABLE = new Set(['coco17', 'coco17-feet', 'h36m17']);
 
 /** 3D joints (frames × 51, metres) of one side, one row per video frame from its first to last pose. */
 async function liftedJoints(
@@ -47,7 +46,7 @@ async function liftedJoints(
       'NOT_FOUND',
       `The ${what}'s run ${side.runId} has no track ${side.trackId} (tracks: ${tracks.map((t) => t.trackId).join(', ') || 'none'}).`,
     );
-  if (!LIFTABLE.has(full.skeletonId))
+  if (!isLiftable(full.skeletonId))
     throw new KinemaError(
       'BAD_INPUT',
       `Lifting to 3D reads COCO-17 (with or without feet) or H36M-17 tracks; the ${what}'s run ${side.runId} is ${full.skeletonId}.`,
@@ -65,43 +64,33 @@ async function liftedJoints(
     .listSeries(db, { kind: 'joints3d', runId: side.runId, trackId: side.trackId })
     .find(
       (s) =>
-        s.width === 51 &&
+        s.width === LIFT_WIDTH &&
         s.firstFrame <= first &&
         s.firstFrame + s.frameCount >= first + count &&
         (s.params.posesHash === undefined || s.params.posesHash === hash),
     );
   if (stored) {
     const all = seriesDb.getSeries(db, stored.id).values;
-    const at = (first - stored.firstFrame) * 51;
-    return { joints: all.slice(at, at + count * 51), first, count };
+    const at = (first - stored.firstFrame) * LIFT_WIDTH;
+    return { joints: all.slice(at, at + count * LIFT_WIDTH), first, count };
   }
-  // One row per video frame; frames without a pose score 0, which the lifter fills in time.
-  const k = getSkeleton(track.skeletonId).joints.length;
-  const points = new Float32Array(count * k * 3);
-  track.frames.forEach((f, i) =>
-    points.set(track.keypoints.subarray(i * k * 3, (i + 1) * k * 3), (f - first) * k * 3),
-  );
   const video = getVideo(db, run.videoId);
   const { lifter: l, id } = await lifter();
-  const r = await l.lift(points, {
-    width: video.width,
-    height: video.height,
-    skeleton: track.skeletonId as 'coco17' | 'coco17-feet' | 'h36m17',
-    fps: video.fps > 0 ? video.fps : undefined,
-  });
+  const r = await liftPoseTrack(l, full, { video, inFrame: side.inFrame, outFrame: side.outFrame });
   seriesDb.saveSeries(db, {
     kind: 'joints3d',
     source: id,
     runId: side.runId,
     trackId: side.trackId,
-    firstFrame: first,
-    values: r.jointsM,
-    width: 51,
+    firstFrame: r.firstFrame,
+    values: r.joints,
+    width: LIFT_WIDTH,
     skeletonId: 'h36m17',
     params: { posesHash: hash, lifter: id, flip: true, madeFor: 'alignment' },
   });
   onStored(run.videoId);
-  return { joints: r.jointsM, first, count };
+  // Frames without a pose are NaN rows; the 3D features fill them in time like 2D gaps.
+  return { joints: r.joints, first: r.firstFrame, count: r.frameCount };
 }
 
 /** Both sides' lifted 3D features for an alignment request naming ['lifted3d']; undefined otherwise. */
