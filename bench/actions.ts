@@ -17,10 +17,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { classify, confusionMatrix, retrieveMoments, type ActionItem } from '../src/shared/actions';
 import { poseFeatures2d, type Feature2dKind } from '../src/shared/alignment';
-import { lookAtCamera, type Vec3 } from '../src/shared/lifting/cameras';
 import { Rng } from '../src/shared/lifting/rng';
 import type { PoseTrack } from '../src/shared/pose';
-import { csvCells, K, loadCocoTake, noisyTrack } from './mocap-takes';
+import { csvCells, loadCocoTake, randomViewWindows } from './mocap-takes';
 
 const root = resolve(process.cwd(), '..', 'shared', 'data', 'mocap');
 if (!existsSync(join(root, 'clips.csv'))) {
@@ -59,26 +58,7 @@ const windows: Window[] = [];
 const rng = new Rng(7);
 for (const r of rows) {
   const { frames, pos } = loadCocoTake(join(root, r.folder, r.file), FPS, 60 * FPS);
-  for (let start = 0; start + WINDOW <= frames; start += WINDOW) {
-    const w = pos.slice(start * K * 3, (start + WINDOW) * K * 3);
-    const centre: Vec3 = [0, 0, 0];
-    for (let f = 0; f < WINDOW; f++)
-      for (const j of [11, 12])
-        for (let c = 0; c < 3; c++) centre[c] += w[(f * K + j) * 3 + c] / (2 * WINDOW);
-    const az = rng.uniform(0, 2 * Math.PI);
-    const el = rng.uniform(0, 30) * (Math.PI / 180);
-    const d = rng.uniform(3.5, 8);
-    const cam = lookAtCamera(
-      [
-        centre[0] + d * Math.cos(el) * Math.cos(az),
-        centre[1] + d * Math.cos(el) * Math.sin(az),
-        centre[2] + d * Math.sin(el),
-      ],
-      centre,
-      { width: 1920, height: 1080, fx: rng.uniform(900, 2000) },
-    );
-    windows.push({ label: r.category, track: noisyTrack(w, WINDOW, cam, rng.int(2 ** 31)) });
-  }
+  for (const track of randomViewWindows(pos, frames, WINDOW, rng)) windows.push({ label: r.category, track });
 }
 
 /** The window's features as the app computes them (null where no frame shows hips and shoulders). */

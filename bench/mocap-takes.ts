@@ -7,7 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Rng } from '../src/shared/lifting/rng';
+import { meanHip, noisyCocoTrack, randomOrbitCamera } from '../src/shared/lifting/virtual-views';
 import { importBvh, mapToTarget } from '../src/shared/mocap';
+import type { PoseTrack } from '../src/shared/pose';
 
 export const K = 17;
 
@@ -90,3 +93,21 @@ export function makeWarp(frames: number, speed: number): { n: number; w: (i: num
 }
 
 export { meanHip, orbitCamera, noisyCocoTrack as noisyTrack } from '../src/shared/lifting/virtual-views';
+
+/**
+ * A take (COCO-17 world positions) cut into consecutive windows of `window` frames, each seen by
+ * its own random orbit camera with detector-like noise (the few-shot protocol of few-shot.ts and
+ * actions.ts). Draws the camera, then the noise seed, per window.
+ */
+export function* randomViewWindows(
+  pos: Float32Array,
+  frames: number,
+  window: number,
+  rng: Rng,
+): Generator<PoseTrack> {
+  for (let start = 0; start + window <= frames; start += window) {
+    const w = pos.slice(start * K * 3, (start + window) * K * 3);
+    const cam = randomOrbitCamera(rng, meanHip(w, window));
+    yield noisyCocoTrack(w, window, cam, rng.int(2 ** 31));
+  }
+}

@@ -6,6 +6,7 @@
 import { buildTrack, type PoseTrack } from '../pose';
 import { lookAtCamera, projectPoints, type PinholeCamera, type Vec3 } from './cameras';
 import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE, type DetectorNoiseOptions } from './noise';
+import type { Rng } from './rng';
 
 const K = 17;
 const HIPS = [11, 12];
@@ -34,6 +35,22 @@ export function orbitCamera(
     centre[2] + distance * Math.sin(el),
   ];
   return lookAtCamera(position, centre, { width: 1920, height: 1080, fx });
+}
+
+/**
+ * A static 1920×1080 camera looking at `centre` from a random direction all round the subject:
+ * azimuth 0-360°, 0-30° up, 3.5-8 m away, focal length 900-2000 px (drawn in that order).
+ */
+export function randomOrbitCamera(rng: Rng, centre: Vec3): PinholeCamera {
+  const az = rng.uniform(0, 2 * Math.PI);
+  const el = rng.uniform(0, 30) * (Math.PI / 180);
+  const d = rng.uniform(3.5, 8);
+  const position: Vec3 = [
+    centre[0] + d * Math.cos(el) * Math.cos(az),
+    centre[1] + d * Math.cos(el) * Math.sin(az),
+    centre[2] + d * Math.sin(el),
+  ];
+  return lookAtCamera(position, centre, { width: 1920, height: 1080, fx: rng.uniform(900, 2000) });
 }
 
 /**

@@ -22,8 +22,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KinemaError } from '../../../shared/errors';
 import { poseFeatures2d } from '../../../shared/alignment/features';
-import { lookAtCamera, type Vec3 } from '../../../shared/lifting/cameras';
-import { noisyCocoTrack } from '../../../shared/lifting/virtual-views';
+import type { PinholeCamera } from '../../../shared/lifting/cameras';
+import { meanHip, noisyCocoTrack, randomOrbitCamera } from '../../../shared/lifting/virtual-views';
 import { deriveSeed, Rng } from '../../../shared/lifting/rng';
 import { abortError } from '../evaluate';
 import { initTrainingBackend, type BackendChoice } from '../tf-backend';
@@ -113,24 +113,11 @@ export interface VipeTrainResult {
   onnx: { path: string; maxAbsDiff: number } | null;
 }
 
-/** A static camera looking at `centre` from a random direction all round the subject. */
-function randomCamera(rng: Rng, centre: Vec3) {
-  const az = rng.uniform(0, 2 * Math.PI);
-  const el = rng.uniform(0, 30) * (Math.PI / 180);
-  const d = rng.uniform(3.5, 8);
-  const position: Vec3 = [
-    centre[0] + d * Math.cos(el) * Math.cos(az),
-    centre[1] + d * Math.cos(el) * Math.sin(az),
-    centre[2] + d * Math.sin(el),
-  ];
-  return lookAtCamera(position, centre, { width: 1920, height: 1080, fx: rng.uniform(900, 2000) });
-}
-
 /** Features (frames × 34) of a window of world poses seen by `cam`, with detector-like noise. */
 export function viewFeatures(
   pos: Float32Array,
   frames: number,
-  cam: ReturnType<typeof lookAtCamera>,
+  cam: PinholeCamera,
   noiseSeed: number,
 ): Float32Array {
   return poseFeatures2d(noisyCocoTrack(pos, frames, cam, noiseSeed), { kinds: [...VIPE_FEATURE_KINDS] })
@@ -216,13 +203,10 @@ export function sampleBatch(takes: readonly VipeTake[], o: VipeTrainOptions, ste
       const W = Math.min(o.windowFrames, take.frames);
       const start = rng.int(take.frames - W + 1);
       const pos = take.pos.subarray(start * K * 3, (start + W) * K * 3);
-      const centre: Vec3 = [0, 0, 0];
-      for (let f = 0; f < W; f++)
-        for (const j of [L_HIP, R_HIP])
-          for (let c = 0; c < 3; c++) centre[c] += pos[(f * K + j) * 3 + c] / (2 * W);
+      const centre = meanHip(pos, W);
       try {
-        const fa = viewFeatures(pos, W, randomCamera(rng, centre), rng.int(2 ** 31));
-        const fb = viewFeatures(pos, W, randomCamera(rng, centre), rng.int(2 ** 31));
+        const fa = viewFeatures(pos, W, randomOrbitCamera(rng, centre), rng.int(2 ** 31));
+        const fb = viewFeatures(pos, W, randomOrbitCamera(rng, centre), rng.int(2 ** 31));
         drawn = { pos, W, fa, fb, source: { take: takeIndex, start } };
       } catch (err) {
         if (attempt >= 20) throw err;
