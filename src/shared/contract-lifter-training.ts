@@ -1,7 +1,8 @@
 /**
  * Training and fine-tuning a 3D lifter on the user's own mocap (issue 5), as a 'train-lifter' job:
  * BVH, C3D or TRC files and folders, a validation list or a default hold-out, the model's size and
- * schedule, and where the weights start (the shipped lifter or nothing). The model lands in
+ * schedule, and where the weights start (the shipped lifter, a lifter trained in the project, or
+ * nothing). The model lands in
  * trained_models (family 'lifter'), where lifting picks it up by name. Spread into `requests` in
  * contract.ts.
  */
@@ -47,8 +48,12 @@ export const lifterTrainInputSchema = z
     learningRate: z.number().positive().max(1).optional(),
     /** Detector-like noise on the 2D input (as the shipped lifter was trained). */
     noise: z.boolean().optional(),
-    /** 'shipped': fine-tune the shipped lifter (receptive field 27, 256 channels); 'none': from scratch. */
-    init: z.enum(['shipped', 'none']).optional(),
+    /**
+     * 'shipped': fine-tune the shipped lifter (receptive field 27, 256 channels); 'project':
+     * fine-tune the project lifter named `initLifter` (its size is kept); 'none': from scratch.
+     */
+    init: z.enum(['shipped', 'project', 'none']).optional(),
+    initLifter: trainedModelNameSchema.optional(),
     seed: z
       .number()
       .int()
@@ -58,7 +63,11 @@ export const lifterTrainInputSchema = z
     /** Replace a project lifter of the same name (otherwise the name must be new). */
     replace: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => (v.init === 'project') === (v.initLifter !== undefined), {
+    message: "Name the project lifter to fine-tune (initLifter) exactly when init is 'project'",
+    path: ['initLifter'],
+  });
 export type LifterTrainInput = z.infer<typeof lifterTrainInputSchema>;
 
 export const lifterTrainingRequests = {

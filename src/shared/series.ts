@@ -41,6 +41,8 @@ export const trainedModelInfoSchema = z.object({
   metrics: z.record(z.string(), z.unknown()),
   /** Size of the stored ONNX model. */
   bytes: z.number().int(),
+  /** Its training weights are stored too, so training can go on from it (lifters). */
+  fineTunable: z.boolean(),
   jobId: z.number().int().nullable(),
   createdAt: z.string(),
 });

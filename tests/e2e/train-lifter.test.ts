@@ -104,4 +104,36 @@ describe('Train lifter', () => {
     }
     expect(pageErrors).toEqual([]);
   }, 150_000);
+
+  it('fine-tunes the lifter it just trained, keeping its size', async () => {
+    await page.getByTestId('train-lifter-button').click();
+    const dialog = page.getByTestId('train-lifter-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('train-lifter-name').fill('ui-lifter-2');
+    await page.getByTestId('train-lifter-path').fill(join(data, 'walk'));
+    await page.getByTestId('train-lifter-add-path').click();
+    const init = page.getByTestId('train-lifter-init');
+    await init.locator('option[value="project:ui-lifter"]').waitFor({ state: 'attached' });
+    await init.selectOption('project:ui-lifter');
+    const channels = page.getByTestId('train-lifter-channels');
+    expect(await channels.inputValue()).toBe('32');
+    expect(await channels.isDisabled()).toBe(true);
+    await page.getByTestId('train-lifter-epochs').fill('1');
+    await page.getByTestId('train-lifter-batch').fill('32');
+    await page.getByTestId('train-lifter-submit').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .locator('[data-testid="job-row"][data-state="done"]', {
+        hasText: 'Fine-tune lifter "ui-lifter-2" from lifter:ui-lifter',
+      })
+      .waitFor({ timeout: 90_000 });
+    const db = openDatabase(project);
+    try {
+      const child = listTrainedModels(db, 'lifter').find((m) => m.name === 'ui-lifter-2');
+      expect(child?.params).toMatchObject({ init: 'project', initModel: 'lifter:ui-lifter', channels: 32 });
+    } finally {
+      db.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

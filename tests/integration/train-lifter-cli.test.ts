@@ -170,6 +170,63 @@ describe('kinema train-lifter', () => {
   }, 90_000);
 });
 
+describe('kinema train-lifter --init <project lifter>', () => {
+  const firstLoss = (stderr: string) => Number(/step \d+\/\d+ {2}loss (\d+\.\d) mm/.exec(stderr)?.[1]);
+
+  it('goes on from a lifter trained in the project, keeping its size, and says where it started', () => {
+    const parent = run(['train-lifter', data, '--name', 'walkers', ...SMALL, '--epochs', '2']);
+    expect(parent.code).toBe(0);
+    // No --rf/--channels: the parent's 27 frames and 32 channels are kept.
+    const child = run([
+      'train-lifter',
+      join(data, 'walk'),
+      '--name',
+      'walkers-2',
+      '--init',
+      'walkers',
+      '--epochs',
+      '1',
+      '--batch',
+      '64',
+      '--json',
+    ]);
+    expect(child.stderr).toContain('Fine-tune lifter "walkers-2" from lifter:walkers');
+    expect(child.code).toBe(0);
+    // It starts where the parent finished, not from random weights.
+    expect(firstLoss(child.stderr)).toBeLessThan(firstLoss(parent.stderr) * 0.7);
+    const m = stored().models.find((x) => x.name === 'walkers-2')!;
+    expect(m.params).toMatchObject({
+      init: 'project',
+      initModel: 'lifter:walkers',
+      receptiveField: 27,
+      channels: 32,
+    });
+    expect(m.fineTunable).toBe(true);
+  }, 90_000);
+
+  it('refuses an unknown lifter, a different size and a lifter stored without training weights', () => {
+    const before = stored();
+    expect(run(['train-lifter', data, '--name', 'x', '--init', 'nope']).stderr).toContain(
+      'No lifter model named "nope" in this project',
+    );
+    expect(run(['train-lifter', data, '--name', 'x', '--init', 'walkers', '--rf', '81']).stderr).toContain(
+      'Fine-tuning starts from the project lifter "walkers" (receptive field 27, 32 channels)',
+    );
+    // A lifter stored before Kinema kept training weights (schema version 5) has only its ONNX.
+    const db = openDatabase(project);
+    db.prepare(
+      "INSERT INTO trained_models (family, name, params, metrics, onnx, created_at) SELECT family, 'old', params, metrics, onnx, created_at FROM trained_models WHERE name = 'walkers'",
+    ).run();
+    db.close();
+    expect(run(['train-lifter', data, '--name', 'x', '--init', 'old']).stderr).toContain(
+      'The project lifter "old" was stored without its training weights',
+    );
+    const after = stored();
+    expect(after.jobs.length).toBe(before.jobs.length);
+    expect(after.models.find((x) => x.name === 'old')?.fineTunable).toBe(false);
+  }, 60_000);
+});
+
 describe('kinema eval-lifter', () => {
   it('prints MPJPE, P-MPJPE, N-MPJPE and velocity error per action and joint for a project lifter', () => {
     const r = run(['eval-lifter', data, '--lifter', 'tiny']);

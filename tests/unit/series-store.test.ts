@@ -1,5 +1,5 @@
 /**
- * Frame series and trained models (migration 0005): the migration keeps earlier data and its
+ * Frame series and trained models (migrations 0005 and 0006): the migration keeps earlier data and its
  * constraints hold; series round-trip exactly (NaN rows included), a recompute replaces rather
  * than duplicates, and deleting a run, video or model removes what was derived from it.
  */
@@ -149,6 +149,33 @@ describe('frame series store', () => {
     });
     seriesDb.deleteTrainedModel(db, modelId);
     expect(seriesDb.listSeries(db)).toHaveLength(0);
+    db.close();
+  });
+});
+
+describe('migration 0006-model-weights', () => {
+  it('keeps version-5 models (without weights) and stores training weights beside the ONNX', () => {
+    const path = join(tmp.dir, 'm6.kinema');
+    const v5 = openDatabase(path, { create: true, targetVersion: 5 });
+    v5.prepare(
+      "INSERT INTO trained_models (family, name, onnx, created_at) VALUES ('lifter', 'old', x'0102', 'now')",
+    ).run();
+    v5.close();
+    const db = openDatabase(path, { targetVersion: 6 });
+    expect(schemaVersion(db)).toBe(6);
+    const [old] = seriesDb.listTrainedModels(db, 'lifter');
+    expect(old).toMatchObject({ name: 'old', bytes: 2, fineTunable: false });
+    expect(seriesDb.trainedModelWeights(db, old.id)).toBeNull();
+    const weights = Uint8Array.from([75, 76, 87, 49, 0, 0, 0, 0]);
+    const id = seriesDb.saveTrainedModel(db, {
+      family: 'lifter',
+      name: 'new',
+      onnx: Uint8Array.from([1]),
+      weights,
+    });
+    expect(seriesDb.trainedModelWeights(db, id)).toEqual(weights);
+    expect(seriesDb.findTrainedModel(db, 'lifter', 'new').fineTunable).toBe(true);
+    expect(() => seriesDb.trainedModelWeights(db, 999)).toThrow(/does not exist/);
     db.close();
   });
 });

@@ -2,17 +2,19 @@
  * Checks a lifter training request before a 'train-lifter' job is queued (the request handler and
  * `kinema train-lifter` both call it): the name is free, the settings are consistent with the
  * starting weights, and every file reads, maps to the lifter's skeletons and is long enough for
- * the receptive field. Bad input is refused here with a message that says which file and why, and
+ * the receptive field; fine-tuning a project lifter needs its stored training weights. Bad input is refused here with a message that says which file and why, and
  * nothing is queued or stored.
  */
-import { DEFAULT_LIFTER } from '../../shared/contract-lift';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_LIFTER, PROJECT_LIFTER_PREFIX } from '../../shared/contract-lift';
 import { LIFTER_TRAIN_DEFAULTS, type LifterTrainInput } from '../../shared/contract-lifter-training';
 import { KinemaError } from '../../shared/errors';
 import type { Db } from '../db/connection';
 import * as seriesDb from '../db/series';
 import { listLifters } from '../inference/models';
 import type { TrainLifterParams } from '../jobs/kinds/train-lifter';
-import { loadWeightsFile } from '../training/checkpoint';
+import { decodeWeights, loadWeightsFile } from '../training/checkpoint';
 import { loadLifterDatasets, planLifterDatasets } from '../training/lifter-data';
 import { receptiveFieldOf } from '../training/lifter-model';
 import { LIFTER_FPS } from '../training/lifter-session';
@@ -24,13 +26,18 @@ export interface PreparedLifterTraining {
   validationFrames: number;
 }
 
-/** The shipped lifter whose training weights fine-tuning starts from, and their size. */
-export function shippedLifterWeights(): {
+/** Training weights a run can start from, and the model size they fix. */
+export interface StartingWeights {
+  /** The shipped lifter's id, or `lifter:<name>` for a project lifter. */
   id: string;
+  /** The .klw file the worker loads. */
   path: string;
   receptiveField: number;
   channels: number;
-} {
+}
+
+/** The shipped lifter whose training weights fine-tuning starts from, and their size. */
+export function shippedLifterWeights(): StartingWeights {
   const entry = listLifters().find((l) => l.id === DEFAULT_LIFTER) ?? listLifters()[0];
   if (!entry?.weightsPath)
     throw new KinemaError('NO_MODELS', 'No shipped lifter with training weights (.klw) in native-models.');
@@ -43,7 +50,39 @@ export function shippedLifterWeights(): {
   };
 }
 
-export function prepareLifterTraining(db: Db, input: LifterTrainInput): PreparedLifterTraining {
+/**
+ * A project lifter's training weights (stored beside its ONNX since migration 0006), written to
+ * the cache folder for the worker, which never opens the database.
+ */
+export function projectLifterWeights(db: Db, name: string, cacheDir: string): StartingWeights {
+  const model = seriesDb.findTrainedModel(db, 'lifter', name);
+  const bytes = seriesDb.trainedModelWeights(db, model.id);
+  if (!bytes)
+    throw new KinemaError(
+      'BAD_OPTIONS',
+      `The project lifter "${model.name}" was stored without its training weights (it was trained before Kinema kept them), so training cannot go on from it: train it again, or fine-tune the shipped lifter.`,
+    );
+  const { weights } = decodeWeights(bytes, `The training weights of lifter "${model.name}"`);
+  const dir = join(cacheDir, 'lifter-init');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `lifter-${model.id}-${model.createdAt.replace(/\W/g, '')}.klw`);
+  if (!existsSync(path)) {
+    writeFileSync(`${path}.tmp`, bytes);
+    renameSync(`${path}.tmp`, path);
+  }
+  return {
+    id: `${PROJECT_LIFTER_PREFIX}${model.name}`,
+    path,
+    receptiveField: receptiveFieldOf(weights.config),
+    channels: weights.config.channels,
+  };
+}
+
+export function prepareLifterTraining(
+  db: Db,
+  input: LifterTrainInput,
+  cacheDir: string,
+): PreparedLifterTraining {
   const name = input.name.trim();
   if (!input.replace && seriesDb.listTrainedModels(db, 'lifter').some((m) => m.name === name))
     throw new KinemaError(
@@ -53,31 +92,31 @@ export function prepareLifterTraining(db: Db, input: LifterTrainInput): Prepared
   const d = LIFTER_TRAIN_DEFAULTS;
   let receptiveField = input.receptiveField ?? d.receptiveField;
   let channels = input.channels ?? d.channels;
-  let init = input.init ?? null;
-  let shipped: ReturnType<typeof shippedLifterWeights> | null = null;
-  if (init !== 'none') {
-    shipped = shippedLifterWeights();
+  // Unspecified: fine-tune the shipped lifter when the requested size is its size.
+  let start: StartingWeights | null = null;
+  if (input.init === 'project') start = projectLifterWeights(db, input.initLifter ?? '', cacheDir);
+  else if (input.init !== 'none') start = shippedLifterWeights();
+  if (start) {
     const matches =
-      (input.receptiveField ?? shipped.receptiveField) === shipped.receptiveField &&
-      (input.channels ?? shipped.channels) === shipped.channels;
-    if (init === 'shipped' && !matches)
+      (input.receptiveField ?? start.receptiveField) === start.receptiveField &&
+      (input.channels ?? start.channels) === start.channels;
+    if (input.init && !matches)
       throw new KinemaError(
         'BAD_OPTIONS',
-        `Fine-tuning starts from the shipped lifter ${shipped.id} (receptive field ${shipped.receptiveField}, ${shipped.channels} channels): keep those settings, or train from scratch (init none).`,
+        `Fine-tuning starts from the ${input.init === 'project' ? 'project' : 'shipped'} lifter ${input.init === 'project' ? `"${input.initLifter}"` : start.id} (receptive field ${start.receptiveField}, ${start.channels} channels): keep those settings, or train from scratch (init none).`,
       );
-    // Unspecified: fine-tune when the requested size is the shipped model's.
-    init = matches ? 'shipped' : 'none';
-    if (init === 'shipped') {
-      receptiveField = shipped.receptiveField;
-      channels = shipped.channels;
-    } else shipped = null;
+    if (matches) {
+      receptiveField = start.receptiveField;
+      channels = start.channels;
+    } else start = null;
   }
+  const init: TrainLifterParams['init'] = !start ? 'none' : input.init === 'project' ? 'project' : 'shipped';
   const settings = {
     receptiveField,
     channels,
     epochs: input.epochs ?? d.epochs,
     batchSize: input.batchSize ?? d.batchSize,
-    learningRate: input.learningRate ?? (init === 'shipped' ? d.fineTuneLearningRate : d.learningRate),
+    learningRate: input.learningRate ?? (start ? d.fineTuneLearningRate : d.learningRate),
     noise: input.noise ?? d.noise,
     seed: input.seed ?? d.seed,
   };
@@ -91,14 +130,14 @@ export function prepareLifterTraining(db: Db, input: LifterTrainInput): Prepared
     validationFiles: plan.validation,
     holdOut: plan.holdOut,
     settings,
-    init: init === 'shipped' ? 'shipped' : 'none',
-    initWeightsPath: shipped?.path ?? null,
-    initModelId: shipped?.id ?? null,
+    init,
+    initWeightsPath: start?.path ?? null,
+    initModelId: start?.id ?? null,
     totalSteps,
   };
   return {
     params,
-    title: `${init === 'shipped' ? 'Fine-tune' : 'Train'} lifter "${name}"`,
+    title: start ? `Fine-tune lifter "${name}" from ${start.id}` : `Train lifter "${name}"`,
     trainFrames: data.trainFrames,
     validationFrames: data.validationFrames,
   };

@@ -14,7 +14,7 @@ export const lifterTrainingHandlers: {
   ) => Promise<RequestOutput<K>> | RequestOutput<K>;
 } = {
   'lifterTraining.start': (ws, input) => {
-    const { params, title, trainFrames, validationFrames } = prepareLifterTraining(ws.db, input);
+    const { params, title, trainFrames, validationFrames } = prepareLifterTraining(ws.db, input, ws.cacheDir);
     const job = ws.enqueueJob('train-lifter', title, params);
     return {
       jobId: job.id,

@@ -98,10 +98,11 @@ Project commands (need --project FILE.kinema):
                                 17 H36M joints, metres, pelvis-relative, camera space; .npy is
                                 VideoPose3D's --viz-export layout; --render: video + 3D skeleton
   train-lifter <files/dirs...> --name N [--val FILE/DIR]... [--rf 1|27|81|243] [--channels 256]
-               [--epochs 20] [--batch 256] [--lr X] [--noise|--no-noise] [--init shipped|none]
-               [--seed 1] [--replace]
+               [--epochs 20] [--batch 256] [--lr X] [--noise|--no-noise]
+               [--init shipped|none|LIFTER] [--seed 1] [--replace]
                                 train or fine-tune (default: from the shipped lifter when the size
-                                matches) a 3D lifter on BVH/C3D/TRC mocap; --val: validation files
+                                matches; --init LIFTER: from a lifter trained in the project, keeping
+                                its size) a 3D lifter on BVH/C3D/TRC mocap; --val: validation files
                                 (default: about one file in five held out); waits, printing the
                                 loss and validation MPJPE; stores the lifter (lift --lifter N)
   eval-lifter <files/dirs...> [--lifter shipped|ID|NAME] [--noise] [--views 2]

@@ -51,8 +51,9 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
   if (files.length === 0)
     throw new KinemaError('BAD_ARGS', 'name at least one BVH, C3D or TRC file or folder to train on');
   if (!a.name) throw new KinemaError('BAD_ARGS', '--name NAME is required: what the lifter is called');
-  if (a.init !== undefined && a.init !== 'shipped' && a.init !== 'none')
-    throw new KinemaError('BAD_ARGS', `--init must be shipped or none, got "${a.init}"`);
+  // --init shipped | none | the name of a lifter trained in the project (optionally lifter:<name>).
+  const init = a.init === undefined || a.init === 'shipped' || a.init === 'none' ? a.init : 'project';
+  const initLifter = init === 'project' ? a.init!.replace(/^lifter:/, '') : undefined;
   if (a.noise && a['no-noise']) throw new KinemaError('BAD_ARGS', 'give --noise or --no-noise, not both');
   const parsed = lifterTrainInputSchema.safeParse({
     name: a.name,
@@ -65,7 +66,8 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
     learningRate: numberArg(a.lr, 'lr', false),
     seed: numberArg(a.seed, 'seed', true),
     noise: a['no-noise'] ? false : a.noise ? true : undefined,
-    init: a.init as 'shipped' | 'none' | undefined,
+    init,
+    initLifter,
     replace: a.replace || undefined,
   });
   if (!parsed.success) {
@@ -76,6 +78,7 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
       learningRate: '--lr',
       validationFiles: '--val',
       name: '--name',
+      initLifter: '--init',
     };
     const key = String(issue.path[0] ?? '');
     throw new KinemaError('BAD_ARGS', `${flag[key] ?? `--${key}`}: ${issue.message}`);
@@ -86,7 +89,7 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
 /** Checks, queues and waits for a train-lifter job, printing the loss and validation curve. */
 export async function trainLifterCommand(ws: Workstation, files: string[], a: TrainLifterArgs): Promise<Job> {
   const input = trainLifterInput(files, a);
-  const { params, title, trainFrames, validationFrames } = prepareLifterTraining(ws.db, input);
+  const { params, title, trainFrames, validationFrames } = prepareLifterTraining(ws.db, input, ws.cacheDir);
   const job = ws.enqueueJob('train-lifter', title, params);
   const s = params.settings;
   const held =
@@ -94,7 +97,7 @@ export async function trainLifterCommand(ws: Workstation, files: string[], a: Tr
       ? 'validating on the last fifth of the take'
       : `validating on ${params.validationFiles.length} ${params.holdOut === 'user' ? 'given' : 'held-out'} file(s) (${validationFrames} frames)`;
   process.stderr.write(
-    `[job ${job.id}] ${title}: ${params.trainFiles.length} file(s), ${trainFrames} frames at ${LIFTER_FPS} fps, ${held}; receptive field ${s.receptiveField}, ${s.channels} channels, ${s.epochs} epochs of ${params.totalSteps / s.epochs} steps, batch ${s.batchSize}, lr ${s.learningRate}, noise ${s.noise ? 'on' : 'off'}${params.init === 'shipped' ? `, from ${params.initModelId}` : ''}\n`,
+    `[job ${job.id}] ${title}: ${params.trainFiles.length} file(s), ${trainFrames} frames at ${LIFTER_FPS} fps, ${held}; receptive field ${s.receptiveField}, ${s.channels} channels, ${s.epochs} epochs of ${params.totalSteps / s.epochs} steps, batch ${s.batchSize}, lr ${s.learningRate}, noise ${s.noise ? 'on' : 'off'}${params.init !== 'none' ? `, from ${params.initModelId}` : ''}\n`,
   );
   let lastPhase = '';
   const offJob = ws.on('job.updated', (j) => {

@@ -175,6 +175,8 @@ export interface NewTrainedModel {
   params?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
   jobId?: number | null;
+  /** Training-form weights for fine-tuning (a .klw file's bytes; lifters), kept beside the ONNX. */
+  weights?: Uint8Array | null;
 }
 
 interface ModelRow {
@@ -184,11 +186,13 @@ interface ModelRow {
   params: string;
   metrics: string;
   bytes: number;
+  has_weights: number;
   job_id: number | null;
   created_at: string;
 }
 
-const MODEL_COLUMNS = 'id, family, name, params, metrics, length(onnx) AS bytes, job_id, created_at';
+const MODEL_COLUMNS =
+  'id, family, name, params, metrics, length(onnx) AS bytes, weights IS NOT NULL AS has_weights, job_id, created_at';
 
 function toModelInfo(r: ModelRow): TrainedModelInfo {
   return {
@@ -198,6 +202,7 @@ function toModelInfo(r: ModelRow): TrainedModelInfo {
     params: JSON.parse(r.params) as Record<string, unknown>,
     metrics: JSON.parse(r.metrics) as Record<string, unknown>,
     bytes: r.bytes,
+    fineTunable: r.has_weights === 1,
     jobId: r.job_id,
     createdAt: r.created_at,
   };
@@ -220,7 +225,7 @@ export function saveTrainedModel(db: Db, m: NewTrainedModel, replace = false): n
     if (existing) db.prepare('DELETE FROM trained_models WHERE id = ?').run(existing.id);
     const info = db
       .prepare(
-        'INSERT INTO trained_models (family, name, params, metrics, onnx, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO trained_models (family, name, params, metrics, onnx, weights, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(
         m.family,
@@ -228,6 +233,7 @@ export function saveTrainedModel(db: Db, m: NewTrainedModel, replace = false): n
         JSON.stringify(m.params ?? {}),
         JSON.stringify(m.metrics ?? {}),
         Buffer.from(m.onnx.buffer, m.onnx.byteOffset, m.onnx.byteLength),
+        m.weights ? Buffer.from(m.weights.buffer, m.weights.byteOffset, m.weights.byteLength) : null,
         m.jobId ?? null,
         nowIso(),
       );
@@ -277,6 +283,14 @@ export function findTrainedModel(
       `No ${family} model named "${name}" in this project${names.length ? ` (there are: ${names.join(', ')})` : ''}.`,
     );
   }
+}
+
+/** A model's training-form weights (null when it was stored without them). */
+export function trainedModelWeights(db: Db, id: number): Uint8Array | null {
+  const row = db.prepare('SELECT weights FROM trained_models WHERE id = ?').get(id) as
+    { weights: Buffer | null } | undefined;
+  if (!row) throw new KinemaError('NOT_FOUND', `Trained model ${id} does not exist.`);
+  return row.weights ? new Uint8Array(row.weights) : null;
 }
 
 export function deleteTrainedModel(db: Db, id: number): boolean {

@@ -8,6 +8,7 @@ import { migration0002 } from './0002-media-index';
 import { migration0003 } from './0003-pose-tracks';
 import { migration0004 } from './0004-pose-edits';
 import { migration0005 } from './0005-series-and-models';
+import { migration0006 } from './0006-model-weights';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

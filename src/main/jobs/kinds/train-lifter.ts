@@ -2,7 +2,7 @@
  * The train-lifter job: trains or fine-tunes a 3D lifter on the user's mocap files (BVH, C3D,
  * TRC; training/lifter-data.ts), scores it on the validation files (never trained on), exports the
  * ONNX with the shipped model's metadata and stores it in the project (trained_models, family
- * 'lifter').
+ * 'lifter') with its training weights, so a later run can fine-tune it.
  *
  * Main checked the files and settings before queueing (analysis/lifter-training.ts); the worker
  * reads the files again itself. Live metrics: { step, loss } (training MPJPE, mm) every few steps
@@ -18,7 +18,7 @@ import { KinemaError } from '../../../shared/errors';
 import type { MetricsSummary } from '../../../shared/lifting/metrics';
 import { H36M17_JOINTS } from '../../../shared/skeletons/h36m17';
 import { isAbortError } from '../../media/ffmpeg';
-import { loadWeightsFile } from '../../training/checkpoint';
+import { encodeWeights, loadWeightsFile } from '../../training/checkpoint';
 import { loadLifterDatasets, type HoldOut, type MocapFileRef } from '../../training/lifter-data';
 import {
   exportLifter,
@@ -38,9 +38,9 @@ export interface TrainLifterParams {
   validationFiles: MocapFileRef[];
   holdOut: HoldOut;
   settings: LifterTrainingSettings;
-  /** Where the weights start: the shipped lifter's training weights, or a fresh model. */
-  init: 'shipped' | 'none';
-  /** The .klw file of `init` 'shipped', and the shipped model's id. */
+  /** Where the weights start: the shipped lifter's or a project lifter's training weights, or a fresh model. */
+  init: 'shipped' | 'project' | 'none';
+  /** The .klw file to start from, and the starting model's id (shipped id or `lifter:<name>`). */
   initWeightsPath: string | null;
   initModelId: string | null;
   /** Training steps in all (checked by main from the frame counts), for the progress bar. */
@@ -122,8 +122,7 @@ async function train(
     },
   );
   const options = lifterTrainOptions(p.settings, p.totalSteps);
-  const initial =
-    p.init === 'shipped' && p.initWeightsPath ? loadWeightsFile(p.initWeightsPath).weights : null;
+  const initial = p.init !== 'none' && p.initWeightsPath ? loadWeightsFile(p.initWeightsPath).weights : null;
   const pending: Promise<unknown>[] = [];
   ctx.progress({ phase: 'train', done: ctx.checkpoint?.step ?? 0, total: p.totalSteps, message: 'Starting' });
   const trained = await trainAndEvaluateLifter(
@@ -166,9 +165,7 @@ async function train(
 
   ctx.progress({ phase: 'export', done: 0, total: 1, message: 'Exporting to ONNX' });
   const source =
-    p.init === 'shipped'
-      ? `fine-tuned from ${p.initModelId ?? 'the shipped lifter'}`
-      : 'trained from scratch';
+    p.init !== 'none' ? `fine-tuned from ${p.initModelId ?? 'a lifter'}` : 'trained from scratch';
   const metadata = lifterOnnxMetadata(
     LIFTER_FPS,
     options.sample.inputNormalization,
@@ -216,7 +213,17 @@ async function train(
   // The model and a result land together, so a resume after this point never stores it twice
   // (a kill before the next commit leaves modelId 0 in the result).
   const modelId = await ctx.commit<number>(
-    { op: 'saveTrainedModel', family: 'lifter', name: p.name, replace: p.replace, onnx, params, metrics },
+    {
+      op: 'saveTrainedModel',
+      family: 'lifter',
+      name: p.name,
+      replace: p.replace,
+      onnx,
+      // Kept so training can go on from this model later (the ONNX is inference-only).
+      weights: encodeWeights(result.weights, { name: p.name, source }),
+      params,
+      metrics,
+    },
     { dir, step: result.steps, result: { modelId: 0, ...summary } },
   );
   const out: TrainLifterResult = { modelId, ...summary };

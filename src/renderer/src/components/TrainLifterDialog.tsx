@@ -71,7 +71,9 @@ function TrainLifterDialogBody() {
   const [target, setTarget] = useState<'train' | 'validation'>('train');
   const [listing, setListing] = useState<Listing | null>(null);
   const [typed, setTyped] = useState('');
-  const [init, setInit] = useState<'shipped' | 'none'>(LIFTER_TRAIN_DEFAULTS.init);
+  // 'shipped', 'none', or `project:<name>` for a lifter trained in this project.
+  const [init, setInit] = useState<string>(LIFTER_TRAIN_DEFAULTS.init);
+  const [parents, setParents] = useState<RequestOutput<'lifterTraining.models'>>([]);
   const [rf, setRf] = useState(LIFTER_TRAIN_DEFAULTS.receptiveField);
   const [channels, setChannels] = useState(LIFTER_TRAIN_DEFAULTS.channels);
   const [epochs, setEpochs] = useState(LIFTER_TRAIN_DEFAULTS.epochs);
@@ -92,12 +94,23 @@ function TrainLifterDialogBody() {
   useEffect(() => {
     void browse(projectPath ? dirname(projectPath) : (homeDir ?? '/'));
   }, [browse, projectPath, homeDir]);
+  useEffect(() => {
+    call('lifterTraining.models', {}, { quiet: true })
+      .then((models) => setParents(models.filter((m) => m.fineTunable)))
+      .catch(() => setParents([]));
+  }, []);
 
   const add = (path: string) => {
     const set = target === 'train' ? setFiles : setValidation;
     set((list) => (list.includes(path) ? list : [...list, path]));
   };
-  const fineTune = init === 'shipped';
+  const parent = init.startsWith('project:')
+    ? parents.find((m) => m.name === init.slice('project:'.length))
+    : undefined;
+  const fineTune = init !== 'none';
+  // Fine-tuning keeps the starting model's size.
+  const fixedRf = parent ? Number(parent.params.receptiveField) : LIFTER_TRAIN_DEFAULTS.receptiveField;
+  const fixedChannels = parent ? Number(parent.params.channels) : LIFTER_TRAIN_DEFAULTS.channels;
 
   const submit = async () => {
     if (submitting) return;
@@ -108,8 +121,9 @@ function TrainLifterDialogBody() {
         name: name.trim(),
         files,
         ...(validation.length > 0 ? { validationFiles: validation } : {}),
-        init,
-        // Fine-tuning keeps the shipped model's size.
+        ...(parent
+          ? { init: 'project' as const, initLifter: parent.name }
+          : { init: init as 'shipped' | 'none' }),
         ...(fineTune ? {} : { receptiveField: rf, channels }),
         epochs,
         batchSize: batch,
@@ -259,19 +273,20 @@ function TrainLifterDialogBody() {
         <div className="row">
           <label>
             Start from
-            <select
-              data-testid="train-lifter-init"
-              value={init}
-              onChange={(e) => setInit(e.target.value as 'shipped' | 'none')}
-            >
+            <select data-testid="train-lifter-init" value={init} onChange={(e) => setInit(e.target.value)}>
               <option value="shipped">the shipped lifter (fine-tune)</option>
+              {parents.map((m) => (
+                <option key={m.id} value={`project:${m.name}`}>
+                  project lifter "{m.name}" (fine-tune)
+                </option>
+              ))}
               <option value="none">nothing (train from scratch)</option>
             </select>
           </label>
           <label>
             Receptive field
             <select
-              value={fineTune ? LIFTER_TRAIN_DEFAULTS.receptiveField : rf}
+              value={fineTune ? fixedRf : rf}
               disabled={fineTune}
               onChange={(e) => setRf(Number(e.target.value))}
             >
@@ -289,7 +304,7 @@ function TrainLifterDialogBody() {
               data-testid="train-lifter-channels"
               min={8}
               max={1024}
-              value={fineTune ? LIFTER_TRAIN_DEFAULTS.channels : channels}
+              value={fineTune ? fixedChannels : channels}
               disabled={fineTune}
               onChange={(e) => setChannels(Number(e.target.value))}
             />
