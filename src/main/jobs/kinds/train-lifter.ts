@@ -13,11 +13,9 @@
  * folder; nothing is stored unless the whole run finishes.
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { KinemaError } from '../../../shared/errors';
 import type { MetricsSummary } from '../../../shared/lifting/metrics';
 import { H36M17_JOINTS } from '../../../shared/skeletons/h36m17';
-import { isAbortError } from '../../media/ffmpeg';
 import { encodeWeights, loadWeightsFile } from '../../training/checkpoint';
 import { loadLifterDatasets, type HoldOut, type MocapFileRef } from '../../training/lifter-data';
 import {
@@ -30,6 +28,7 @@ import {
   type LifterTrainingSettings,
 } from '../../training/lifter-session';
 import type { JobContext, JobRunner } from '../protocol';
+import { resumableTraining } from './resumable-training';
 
 export interface TrainLifterParams {
   name: string;
@@ -83,19 +82,8 @@ function perCategory(clean: MetricsSummary, noisy: MetricsSummary): Record<strin
   );
 }
 
-export const runTrainLifter: JobRunner<TrainLifterParams, TrainLifterCheckpoint, TrainLifterResult> = async (
-  ctx,
-) => {
-  const dir = ctx.checkpoint?.dir ?? join(ctx.cacheDir, 'lifter-train', `job-${ctx.jobId}`);
-  try {
-    return await train(ctx, dir);
-  } catch (err) {
-    // Cancelled by the user: nothing will resume, so the weights checkpoint goes too. (A killed
-    // app never gets here: its job resumes from the folder.)
-    if (isAbortError(err) || ctx.signal.aborted) rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-};
+export const runTrainLifter: JobRunner<TrainLifterParams, TrainLifterCheckpoint, TrainLifterResult> =
+  resumableTraining('lifter-train', train);
 
 async function train(
   ctx: JobContext<TrainLifterParams, TrainLifterCheckpoint>,

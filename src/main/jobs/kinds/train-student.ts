@@ -15,7 +15,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinemaError } from '../../../shared/errors';
-import { isAbortError } from '../../media/ffmpeg';
 import {
   collectStudentFrames,
   FLOW_SCALE_PX,
@@ -29,6 +28,7 @@ import { DEFAULT_STUDENT_TRAIN_OPTIONS, trainStudent } from '../../training/stud
 import { abortError } from '../../training/evaluate';
 import { deserializeTrack, type SerializedTrack } from '../../vpd/crops-job';
 import type { JobContext, JobRunner } from '../protocol';
+import { resumableTraining } from './resumable-training';
 
 /** One video's track and its teacher series, as params carry them (checked by main). */
 export interface StudentVideo {
@@ -132,20 +132,8 @@ async function framesOf(
   return out;
 }
 
-export const runTrainStudent: JobRunner<
-  TrainStudentParams,
-  TrainStudentCheckpoint,
-  TrainStudentResult
-> = async (ctx) => {
-  const dir = ctx.checkpoint?.dir ?? join(ctx.cacheDir, 'student-train', `job-${ctx.jobId}`);
-  try {
-    return await train(ctx, dir);
-  } catch (err) {
-    // Cancelled by the user: nothing will resume, so the folder goes too.
-    if (isAbortError(err)) rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-};
+export const runTrainStudent: JobRunner<TrainStudentParams, TrainStudentCheckpoint, TrainStudentResult> =
+  resumableTraining('student-train', train);
 
 async function train(
   ctx: JobContext<TrainStudentParams, TrainStudentCheckpoint>,

@@ -19,8 +19,8 @@ import { getSkeleton, type SkeletonId } from '../../../shared/skeletons';
 import { TccEmbedder } from '../../training/tcc/embed';
 import { DEFAULT_TCC_TRAIN_OPTIONS, trainTcc, type TccClip } from '../../training/tcc/train';
 import { abortError } from '../../training/evaluate';
-import { isAbortError } from '../../media/ffmpeg';
 import type { JobContext, JobRunner } from '../protocol';
+import { resumableTraining } from './resumable-training';
 
 export interface TrainTccClip {
   clipId: number;
@@ -109,17 +109,10 @@ function meanTau(sequences: Float32Array[], dim: number): number | null {
   }
 }
 
-export const runTrainTcc: JobRunner<TrainTccParams, TrainTccCheckpoint, TrainTccResult> = async (ctx) => {
-  const dir = ctx.checkpoint?.dir ?? join(ctx.cacheDir, 'tcc-train', `job-${ctx.jobId}`);
-  try {
-    return await train(ctx, dir);
-  } catch (err) {
-    // Cancelled by the user: nothing will resume, so the weights checkpoint goes too. (A killed
-    // app never gets here: its job resumes from the folder.)
-    if (isAbortError(err)) rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-};
+export const runTrainTcc: JobRunner<TrainTccParams, TrainTccCheckpoint, TrainTccResult> = resumableTraining(
+  'tcc-train',
+  train,
+);
 
 async function train(
   ctx: JobContext<TrainTccParams, TrainTccCheckpoint>,
