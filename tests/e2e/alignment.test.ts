@@ -9,12 +9,12 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack, type PoseRow } from '../../src/shared/pose';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import { ffmpeg, ffprobeFrameCount, ffprobeJson, tempDir } from '../helpers/media';
 import { walkPair } from '../helpers/walker';
 
@@ -22,10 +22,8 @@ const tmp = tempDir('e2e-align-');
 const project = join(tmp.dir, 'align.kinema');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 
 /** The walker's poses span about x 250-720, y 220-650 px. */
 const WIDTH = 960;
@@ -166,19 +164,14 @@ beforeAll(async () => {
     ]),
   ) as Expected;
 
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, env);
+  page = app.page;
   await page.getByTestId('video-item').first().waitFor();
   await page.waitForSelector('[data-testid="player-canvas"][data-frame]', { timeout: 30_000 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -395,6 +388,6 @@ describe('align view', () => {
     expect(await page.getByTestId('align-learner-clip').inputValue()).toBe(String(clipIds.learner));
     // The last comparison is still shown.
     expect(await view().getAttribute('data-state')).toBe('ready');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -7,12 +7,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack } from '../../src/shared/pose';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import { makeVideo, tempDir } from '../helpers/media';
 import { walker, walkerRows } from '../helpers/walker';
 import { makeWalkerVideo } from '../helpers/walker-video';
@@ -21,10 +21,8 @@ const tmp = tempDir('e2e-crops-');
 const project = join(tmp.dir, 'crops.kinema');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 
 const FPS = 25;
 const FRAMES = 60;
@@ -99,19 +97,14 @@ beforeAll(async () => {
   run(['import-poses', poses, '--video', '1', '--format', 'coco']);
   run(['import', join(tmp.dir, 'empty.mp4')]);
 
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, env);
+  page = app.page;
   await page.getByTestId('video-item').filter({ hasText: 'walk.mp4' }).click();
   await page.waitForSelector('[data-testid="player-canvas"][data-frame="0"]', { timeout: 30_000 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -168,6 +161,6 @@ describe('crop inspector strip', () => {
     expect(await page.getByTestId('crop-strip-message').innerText()).toMatch(
       /no pose tracks.*Detect poses.*to track the athlete first/s,
     );
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -7,23 +7,21 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack, type PoseRow } from '../../src/shared/pose';
 import { COCO17_JOINTS } from '../../src/shared/skeletons';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openFirstVideo, openWebApp, type WebApp } from '../helpers/web-app';
 import { ffmpeg, tempDir } from '../helpers/media';
 
 const tmp = tempDir('e2e-kinematics-');
 const project = join(tmp.dir, 'gait.kinema');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 
 const FPS = 25;
 const FRAMES = 100;
@@ -159,19 +157,13 @@ beforeAll(async () => {
   run(['import', video]);
   run(['import-poses', poses, '--video', '1', '--format', 'coco']);
 
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
-  await page.getByTestId('video-item').first().click();
-  await page.waitForSelector('[data-testid="player-canvas"][data-frame="0"]', { timeout: 30_000 });
+  app = await openWebApp(project, env);
+  page = app.page;
+  await openFirstVideo(page);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -402,6 +394,6 @@ describe('kinematics panel', () => {
 
     await page.getByTestId('kinematics-close').click();
     await panel().waitFor({ state: 'detached' });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

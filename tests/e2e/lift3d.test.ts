@@ -8,14 +8,14 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack } from '../../src/shared/pose';
 import { parseBvh } from '../../src/shared/mocap/bvh';
 import { SIDE_COLORS } from '../../src/shared/lifting/scene3d';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openFirstVideo, openWebApp, type WebApp } from '../helpers/web-app';
 import { ffmpeg, tempDir } from '../helpers/media';
 import { walker, walkerRows } from '../helpers/walker';
 
@@ -23,10 +23,8 @@ const tmp = tempDir('e2e-lift3d-');
 const project = join(tmp.dir, 'lift.kinema');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 
 const FPS = 25;
 const FRAMES = 60;
@@ -102,19 +100,13 @@ beforeAll(async () => {
   run(['import', video]);
   run(['import-poses', poses, '--video', '1', '--format', 'coco']);
 
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
-  await page.getByTestId('video-item').first().click();
-  await page.waitForSelector('[data-testid="player-canvas"][data-frame="0"]', { timeout: 30_000 });
+  app = await openWebApp(project, env, { width: 1440, height: 900 });
+  page = app.page;
+  await openFirstVideo(page);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -177,6 +169,6 @@ describe('Lift to 3D', () => {
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(FRAMES + 1);
     expect(lines[1].split(',')).toHaveLength(52);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   }, 30_000);
 });

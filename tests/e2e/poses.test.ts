@@ -5,21 +5,19 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_CROP } from '../../src/main/inference/movenet';
-import { assertBuilt, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import { ffmpeg, tempDir } from '../helpers/media';
 
 const tmp = tempDir('e2e-poses-');
 const project = join(tmp.dir, 'poses.kinema');
 const shots = join(process.cwd(), 'test-results');
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
 let video: string;
-const pageErrors: string[] = [];
 
 /**
  * Two seconds of the sample photo's standing person (the crop the MoveNet tests use), scaled up
@@ -57,17 +55,12 @@ beforeAll(async () => {
   assertBuilt();
   mkdirSync(shots, { recursive: true });
   video = makePersonVideo(join(tmp.dir, 'athlete.mp4'));
-  server = await startServe(project, { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') }, { width: 1440, height: 900 });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -149,7 +142,7 @@ describe('pose detection and overlay in web mode', () => {
 
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(shots, 'poses.png') });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   it("detects over a clip's range from its row; a run can be deleted", async () => {
@@ -196,7 +189,7 @@ describe('pose detection and overlay in web mode', () => {
     await page.getByTestId('pose-boxes-toggle').check();
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(shots, 'poses-clip.png') });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
   it('smooths a run into a new, selected run that still draws; bad values come as toasts', async () => {
     await expect.poll(() => page.getByTestId('pose-run').count()).toBe(1);
@@ -231,7 +224,7 @@ describe('pose detection and overlay in web mode', () => {
     ).toBeGreaterThan(25);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(shots, 'poses-smoothed.png') });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });
 
@@ -258,6 +251,6 @@ describe('multi-person detection from the dialog', () => {
     await page.getByTestId('player-canvas').click();
     await page.keyboard.press('End');
     await expect.poll(poseDrawn, { timeout: 15_000 }).toBeGreaterThan(10);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

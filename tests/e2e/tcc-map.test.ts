@@ -8,13 +8,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack, type PoseRow } from '../../src/shared/pose';
 import { mapColor } from '../../src/renderer/src/store/tcc';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import { makeVideo, tempDir } from '../helpers/media';
 import { walker, walkerRows } from '../helpers/walker';
 
@@ -23,10 +23,8 @@ const project = join(tmp.dir, 'tcc.kinema');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache'), KINEMA_ORT_THREADS: '1' };
 const FPS = 30;
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 const clipIds: number[] = [];
 
 function run(args: string[]): string {
@@ -78,18 +76,13 @@ beforeAll(async () => {
         ) as { id: number }
       ).id,
     );
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, env);
+  page = app.page;
   await page.waitForSelector('[data-testid="player-canvas"][data-frame]', { timeout: 30_000 });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -221,6 +214,6 @@ describe('TCC in the Align view', () => {
     await page.waitForSelector(`[data-testid="player-canvas"][data-frame="${other.frame}"]`, {
       timeout: 15_000,
     });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import {
   ffprobeFrameCount,
   ffprobeJson,
@@ -22,11 +22,9 @@ import {
 const tmp = tempDir('e2e-');
 const project = join(tmp.dir, 'session.kinema');
 const shots = join(process.cwd(), 'test-results');
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
 let video: string;
-const pageErrors: string[] = [];
 
 function db<T>(sql: string): T[] {
   const handle = new Database(project, { readonly: true });
@@ -64,17 +62,12 @@ beforeAll(async () => {
     gop: 50,
     audio: true,
   });
-  server = await startServe(project, { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') }, { width: 1440, height: 900 });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -189,6 +182,6 @@ describe('timeline editor in web mode', () => {
     await page.getByTestId('timeline-clip').first().waitFor();
     await page.getByTestId('timeline').screenshot({ path: join(shots, 'timeline.png') });
     await page.screenshot({ path: join(shots, 'workstation.png') });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -7,12 +7,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/db/connection';
 import { listTrainedModels } from '../../src/main/db/series';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import { tempDir } from '../helpers/media';
 import { brokenBvh, syntheticBvh, writeText } from '../helpers/mocap-files';
 
@@ -21,10 +21,8 @@ const project = join(tmp.dir, 'lifter.kinema');
 const data = join(tmp.dir, 'mocap');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache'), KINEMA_ORT_THREADS: '1' };
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   assertBuilt();
@@ -41,17 +39,12 @@ beforeAll(async () => {
       syntheticBvh({ motion: 'jump', frames: 480, scale: 0.8 + 0.2 * i }),
     );
   writeText(join(tmp.dir, 'bad', 'broken.bvh'), brokenBvh());
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, env);
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -102,7 +95,7 @@ describe('Train lifter', () => {
     } finally {
       db.close();
     }
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   }, 150_000);
 
   it('fine-tunes the lifter it just trained, keeping its size', async () => {
@@ -134,6 +127,6 @@ describe('Train lifter', () => {
     } finally {
       db.close();
     }
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   }, 120_000);
 });
