@@ -8,9 +8,8 @@
 import { KinemaError } from '../../../shared/errors';
 import { drawText } from '../../media/bitmap-text';
 import { streamRgbFrames } from '../../media/decode';
-import { RawVideoEncoder } from '../../media/encode';
-import { abortError } from '../../media/ffmpeg';
 import type { JobRunner } from '../protocol';
+import { renderVideoFrames, type RenderedVideo } from './render-frames';
 
 export interface AlignVideoSide {
   path: string;
@@ -33,12 +32,7 @@ export interface AlignVideoParams {
   learnerToReference: number[];
 }
 
-export interface AlignVideoResult {
-  outPath: string;
-  frames: number;
-  width: number;
-  height: number;
-}
+export type AlignVideoResult = RenderedVideo;
 
 export const runAlignVideo: JobRunner<AlignVideoParams, never, AlignVideoResult> = async (ctx) => {
   const p = ctx.params;
@@ -51,14 +45,6 @@ export const runAlignVideo: JobRunner<AlignVideoParams, never, AlignVideoResult>
     );
   const W = L.width + R.width;
   const H = Math.max(L.height, R.height);
-  const encoder = new RawVideoEncoder({
-    outPath: p.outPath,
-    width: W,
-    height: H,
-    fps: p.fps,
-    signal: ctx.signal,
-  });
-  const out = new Uint8Array(W * H * 3);
   const stream = (s: AlignVideoSide) =>
     streamRgbFrames({
       path: s.path,
@@ -73,15 +59,18 @@ export const runAlignVideo: JobRunner<AlignVideoParams, never, AlignVideoResult>
   const referenceFrames = stream(R);
   let refFrame = R.start - 1;
   let refPixels: Uint8Array | null = null;
-  const blit = (src: Uint8Array, sw: number, sh: number, x0: number) => {
+  const blit = (out: Uint8Array, src: Uint8Array, sw: number, sh: number, x0: number) => {
     const y0 = Math.floor((H - sh) / 2);
     for (let y = 0; y < sh; y++) out.set(src.subarray(y * sw * 3, (y + 1) * sw * 3), ((y0 + y) * W + x0) * 3);
   };
   const scale = Math.max(1, Math.round(H / 240));
-  try {
-    ctx.progress({ phase: 'render', done: 0, total, message: `Rendering ${p.outPath}` });
-    for (let i = 0; i < total; i++) {
-      if (ctx.signal.aborted) throw abortError();
+  return renderVideoFrames(ctx, {
+    outPath: p.outPath,
+    width: W,
+    height: H,
+    fps: p.fps,
+    frames: total,
+    draw: async (i, out) => {
       const next = await learnerFrames.next();
       if (next.done)
         throw new KinemaError(
@@ -100,22 +89,11 @@ export const runAlignVideo: JobRunner<AlignVideoParams, never, AlignVideoResult>
         refFrame++;
       }
       out.fill(0);
-      blit(next.value, L.width, L.height, 0);
-      if (refPixels) blit(refPixels, R.width, R.height, L.width);
+      blit(out, next.value, L.width, L.height, 0);
+      if (refPixels) blit(out, refPixels, R.width, R.height, L.width);
       drawText(out, W, H, `LEARNER ${L.start + i}`, 6 * scale, 6 * scale, scale);
       drawText(out, W, H, `REFERENCE ${refFrame}`, L.width + 6 * scale, 6 * scale, scale);
-      await encoder.write(out);
-      if (i % 10 === 9) ctx.progress({ phase: 'render', done: i + 1, total });
-    }
-    ctx.progress({ phase: 'encode', done: total, total, message: 'Finishing the file' });
-    await encoder.finish();
-  } catch (err) {
-    await encoder.abort();
-    throw err;
-  } finally {
-    await learnerFrames.return?.(undefined);
-    await referenceFrames.return?.(undefined);
-  }
-  ctx.progress({ phase: 'done', done: total, total, message: 'Rendered' });
-  return { outPath: p.outPath, frames: total, width: W, height: H };
+    },
+    close: () => Promise.all([learnerFrames.return?.(undefined), referenceFrames.return?.(undefined)]),
+  });
 };

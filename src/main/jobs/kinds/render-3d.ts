@@ -8,10 +8,9 @@ import { buildScene3d } from '../../../shared/lifting/scene3d';
 import { KinemaError } from '../../../shared/errors';
 import { drawText } from '../../media/bitmap-text';
 import { streamRgbFrames } from '../../media/decode';
-import { RawVideoEncoder } from '../../media/encode';
-import { abortError } from '../../media/ffmpeg';
 import { DEFAULT_ORBIT, renderScene, RgbCanvas, type OrbitView } from '../../lifting/render';
 import type { JobRunner } from '../protocol';
+import { renderVideoFrames, type RenderedVideo } from './render-frames';
 import { decodeFloat32 } from './train-student';
 
 export interface Render3dParams {
@@ -35,12 +34,7 @@ export interface Render3dParams {
   view?: OrbitView;
 }
 
-export interface Render3dResult {
-  outPath: string;
-  frames: number;
-  width: number;
-  height: number;
-}
+export type Render3dResult = RenderedVideo;
 
 export const runRender3d: JobRunner<Render3dParams, never, Render3dResult> = async (ctx) => {
   const p = ctx.params;
@@ -50,15 +44,6 @@ export const runRender3d: JobRunner<Render3dParams, never, Render3dResult> = asy
   const H = p.video.height;
   const side = H & ~1; // the 3D view is square
   const W = p.video.width + side;
-  const encoder = new RawVideoEncoder({
-    outPath: p.outPath,
-    width: W,
-    height: H,
-    fps: p.fps,
-    signal: ctx.signal,
-  });
-  const out = new Uint8Array(W * H * 3);
-  const view = new RgbCanvas(out, side, H, p.video.width, W);
   const frames = streamRgbFrames({
     path: p.video.path,
     seekS: p.video.seekS,
@@ -69,30 +54,25 @@ export const runRender3d: JobRunner<Render3dParams, never, Render3dResult> = asy
     signal: ctx.signal,
   })[Symbol.asyncIterator]();
   const scale = Math.max(1, Math.round(H / 240));
-  try {
-    ctx.progress({ phase: 'render', done: 0, total, message: `Rendering ${p.outPath}` });
-    for (let i = 0; i < total; i++) {
-      if (ctx.signal.aborted) throw abortError();
+  let view: RgbCanvas | null = null;
+  return renderVideoFrames(ctx, {
+    outPath: p.outPath,
+    width: W,
+    height: H,
+    fps: p.fps,
+    frames: total,
+    draw: async (i, out) => {
       const next = await frames.next();
       if (next.done)
         throw new KinemaError('DECODE_FAILED', `The video ended at frame ${p.start + i}, before ${p.end}.`);
       const frame = p.start + i;
       for (let y = 0; y < H; y++)
         out.set(next.value.subarray(y * p.video.width * 3, (y + 1) * p.video.width * 3), y * W * 3);
+      view ??= new RgbCanvas(out, side, H, p.video.width, W);
       renderScene(view, scene, frame - p.firstFrame, p.view ?? DEFAULT_ORBIT);
       drawText(out, W, H, `FRAME ${frame}`, 6 * scale, 6 * scale, scale);
       drawText(out, W, H, `3D ${frame}`, p.video.width + 6 * scale, 6 * scale, scale);
-      await encoder.write(out);
-      if (i % 10 === 9) ctx.progress({ phase: 'render', done: i + 1, total });
-    }
-    ctx.progress({ phase: 'encode', done: total, total, message: 'Finishing the file' });
-    await encoder.finish();
-  } catch (err) {
-    await encoder.abort();
-    throw err;
-  } finally {
-    await frames.return?.(undefined);
-  }
-  ctx.progress({ phase: 'done', done: total, total, message: 'Rendered' });
-  return { outPath: p.outPath, frames: total, width: W, height: H };
+    },
+    close: () => frames.return?.(undefined) ?? Promise.resolve(),
+  });
 };
