@@ -1,7 +1,7 @@
 /**
  * Few-shot action tools (issue 8), spread into `requests` in contract.ts: recognition (labelled
- * clips classify the unlabelled ones by k-NN over DTW distances; leave-one-out accuracy and
- * confusion matrix over the labelled ones), retrieval (a clip or frame range → ranked similar
+ * clips classify the unlabelled ones by k-NN over DTW distances or a linear classifier over
+ * pooled clip features; leave-one-out accuracy and confusion matrix over the labelled ones), retrieval (a clip or frame range → ranked similar
  * moments across the project's videos) and detection (occurrences of a labelled action, with
  * precision and recall against the clips that carry the label).
  *
@@ -15,6 +15,12 @@ const id = z.number().int().positive();
 const frameIndex = z.number().int().min(0);
 
 export const ACTION_FEATURE_KINDS = ['keypoints', 'bones', 'angles'] as const;
+/**
+ * How recognition labels a clip: k-NN over DTW distances to the labelled clips, or a linear
+ * (softmax) classifier over each clip's pooled features (src/shared/actions/classifier.ts).
+ */
+export const RECOGNITION_METHODS = ['knn-dtw', 'linear'] as const;
+export type RecognitionMethod = (typeof RECOGNITION_METHODS)[number];
 /** Relative cost at or below which a match is an occurrence (detection's default). */
 export const DEFAULT_DETECT_THRESHOLD = 0.3;
 /** A detection is a true positive at this temporal IoU with a labelled occurrence. */
@@ -52,9 +58,16 @@ export const actionPredictionSchema = z.object({
   ...clipRef,
   truth: z.string().nullable(),
   predicted: z.string(),
-  distance: z.number(),
-  votes: z.number().int(),
+  /** k-NN: distance to the nearest labelled clip of the predicted action (null for linear). */
+  distance: z.number().nullable(),
+  /** k-NN: votes of the predicted action among the k nearest (null for linear). */
+  votes: z.number().int().nullable(),
+  /** k-NN: the k nearest labelled clips (empty for linear). */
   neighbours: z.array(z.object({ clipId: id, label: z.string(), distance: z.number() })),
+  /** Linear: the predicted action's probability (null for k-NN). */
+  confidence: z.number().nullable(),
+  /** Linear: every action's probability, most likely first (empty for k-NN). */
+  probabilities: z.array(z.object({ label: z.string(), probability: z.number() })),
 });
 export type ActionPrediction = z.infer<typeof actionPredictionSchema>;
 
@@ -75,13 +88,17 @@ export const actionRequests = {
     input: z
       .object({
         ...featureInput,
-        /** Neighbours that vote (default 1). */
+        /** k-NN over DTW distances (default) or the linear classifier. */
+        method: z.enum(RECOGNITION_METHODS).optional(),
+        /** Neighbours that vote (default 1; k-NN only). */
         k: z.number().int().min(1).max(50).optional(),
       })
       .strict(),
     output: z.object({
       ...featureOutput,
-      k: z.number().int(),
+      method: z.enum(RECOGNITION_METHODS),
+      /** k-NN's k (null for linear). */
+      k: z.number().int().nullable(),
       /** The unlabelled clips with the label they are given. */
       predictions: z.array(actionPredictionSchema),
       /** Leave-one-out over the labelled clips (null with fewer than two). */

@@ -7,23 +7,21 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCocoKeypoints } from '../../src/main/formats';
 import { buildTrack } from '../../src/shared/pose';
 import { actionTrack, type ActionSegment } from '../helpers/actions';
-import { assertBuilt, cli, startServe } from '../helpers/app';
-import { launchChromium } from '../helpers/browser';
+import { assertBuilt, cli } from '../helpers/app';
+import { openWebApp, type WebApp } from '../helpers/web-app';
 import { makeVideo, tempDir } from '../helpers/media';
 
 const tmp = tempDir('e2e-actions-');
 const project = join(tmp.dir, 'actions.kinema');
 const shots = join(process.cwd(), 'test-results');
 const env = { KINEMA_CACHE_DIR: join(tmp.dir, 'cache') };
-let server: Awaited<ReturnType<typeof startServe>>;
-let browser: Browser;
+let app: WebApp;
 let page: Page;
-const pageErrors: string[] = [];
 const FPS = 30;
 
 const VIDEOS: ActionSegment[][] = [
@@ -90,19 +88,14 @@ beforeAll(async () => {
         ]);
   });
 
-  server = await startServe(project, env);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(server.url);
-  await page.getByTestId('topbar').waitFor();
+  app = await openWebApp(project, env, { width: 1440, height: 1000 });
+  page = app.page;
   await page.getByTestId('video-item').filter({ hasText: 'athlete1.mp4' }).click();
   await page.waitForSelector('[data-testid="player-canvas"][data-frame="0"]', { timeout: 30_000 });
 }, 170_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   tmp.cleanup();
 });
 
@@ -119,6 +112,23 @@ describe('actions panel', () => {
     expect(await page.getByTestId('actions-accuracy').getAttribute('data-accuracy')).toBe('1');
     expect(await page.getByTestId('actions-confusion').innerText()).toMatch(/Squat\s+2\s+0\s+Walk\s+0\s+2/);
     await page.getByTestId('actions-panel').screenshot({ path: join(shots, 'actions-panel.png') });
+  });
+
+  it('recognises with the linear classifier picked in the Method menu, showing probabilities', async () => {
+    await page.getByTestId('actions-method').selectOption('linear');
+    expect(await page.getByTestId('actions-k').count()).toBe(0); // k is k-NN's alone
+    await page.getByTestId('actions-recognize-run').click();
+    await expect
+      .poll(() => page.getByTestId('actions-method-used').getAttribute('data-method'), { timeout: 30_000 })
+      .toBe('linear');
+    const rows = page.getByTestId('actions-prediction');
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-predicted')))).toEqual([
+      'Walk',
+      'Squat',
+    ]);
+    expect(await page.getByTestId('actions-predictions').innerText()).toMatch(/Probability[\s\S]*\d+\.\d %/);
+    expect(await page.getByTestId('actions-accuracy').getAttribute('data-accuracy')).toBe('1');
+    await page.getByTestId('actions-panel').screenshot({ path: join(shots, 'actions-panel-linear.png') });
   });
 
   it('lists moments like the selected squat clip and plays one on click', async () => {
@@ -151,6 +161,6 @@ describe('actions panel', () => {
     expect(Number(await pr.getAttribute('data-precision'))).toBeCloseTo(2 / 3);
     await expect.poll(() => page.getByTestId('timeline-action-marks').getAttribute('data-count')).toBe('2');
     await page.screenshot({ path: join(shots, 'actions-window.png') });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -131,6 +131,32 @@ describe('kinema recognize', () => {
     expect(json.predictions.map((p) => p.predicted)).toEqual(['Walk', 'Squat']);
   });
 
+  it('recognises with the linear classifier (--method linear): the same labels, with probabilities', () => {
+    const out = ok(['recognize', '--method', 'linear']);
+    const [walk3, squat3] = clips.filter((c) => c.video === 3);
+    expect(out).toContain('Features: bones,angles; linear classifier (softmax over pooled clip features)');
+    expect(out).toMatch(
+      new RegExp(`clip ${walk3.clipId} \\(athlete3\\.mp4 [^)]*\\): Walk {2}probability [01]\\.\\d{3}`),
+    );
+    expect(out).toMatch(
+      new RegExp(`clip ${squat3.clipId} \\(athlete3\\.mp4 [^)]*\\): Squat {2}probability [01]\\.\\d{3}`),
+    );
+    expect(out).toContain('Accuracy: 100.0 % (7/7)');
+    expect(out).toMatch(/Confusion matrix:\ntruth \\ predicted\s+Squat\s+Walk\nSquat\s+4\s+0\nWalk\s+0\s+3/);
+
+    const json = JSON.parse(ok(['recognize', '--method', 'linear', '--json'])) as {
+      method: string;
+      k: number | null;
+      predictions: { predicted: string; confidence: number; probabilities: { label: string }[] }[];
+    };
+    expect(json).toMatchObject({ method: 'linear', k: null });
+    expect(json.predictions.map((p) => p.predicted)).toEqual(['Walk', 'Squat']);
+    for (const p of json.predictions) {
+      expect(p.confidence).toBeGreaterThan(0.5);
+      expect(p.probabilities.map((q) => q.label).sort()).toEqual(['Squat', 'Walk']);
+    }
+  });
+
   it('falls back to the pose features, saying so, when the embeddings asked for are missing', () => {
     const out = ok(['recognize', '--features', 'vipe']);
     expect(out).toMatch(
@@ -194,6 +220,8 @@ describe('kinema detect-actions', () => {
     bad(['detect-actions', '--label', 'Squat', '--video', '4'], /noposes\.mp4 has no poses to search/);
     bad(['recognize', '--features', 'bones,wings'], /--features: "bones,wings" is neither pose features/);
     bad(['recognize', '--k', '0'], /--k must be a whole number ≥ 1/);
+    bad(['recognize', '--method', 'svm'], /--method must be knn-dtw or linear/);
+    bad(['recognize', '--method', 'linear', '--k', '3'], /the linear classifier has none/);
     const noPosesClip = clips.length + 1;
     bad(['recognize', '--retrieve', String(noPosesClip)], /has no poses: run Detect poses on it first/);
     const empty = join(tmp.dir, 'empty.kinema');

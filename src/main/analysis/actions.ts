@@ -19,12 +19,18 @@ import {
   classify,
   confusionMatrix,
   detectOccurrences,
+  knnClassifier,
   leaveOneOut,
+  linearClassifier,
   overlapFrames,
+  predictLinear,
+  trainLinearClassifier,
   retrieveMoments,
   scoreDetections,
   type ActionItem,
   type ActionSequence,
+  type LabelPrediction,
+  type LinearPrediction,
   type Prediction,
   type VideoSeries,
 } from '../../shared/actions';
@@ -291,6 +297,12 @@ export function recognizeActions(
   db: Db,
   input: RequestInput<'actions.recognize'>,
 ): RequestOutput<'actions.recognize'> {
+  const method = input.method ?? 'knn-dtw';
+  if (method === 'linear' && input.k !== undefined)
+    throw new KinemaError(
+      'BAD_OPTIONS',
+      'k is the number of neighbours of k-NN: the linear classifier has none (leave k out, or use method knn-dtw).',
+    );
   const k = input.k ?? 1;
   const clips = allClips(db);
   const labelled = clips.filter((c) => c.label.trim());
@@ -305,7 +317,17 @@ export function recognizeActions(
     input,
     clips.map((c) => ({ videoId: c.videoId, range: [c.inFrame, c.outFrame], what: describeClip(src, c) })),
   );
-  const seqs = clipSequences(src, clips, space.get);
+  let seqs = clipSequences(src, clips, space.get);
+  // The linear classifier pools frames with features; k-NN's DTW costs such frames as missing.
+  if (method === 'linear')
+    seqs = seqs.filter((s) => {
+      const some = s.sequence.values.some(Number.isFinite);
+      if (!some)
+        src.notes.push(
+          `Left out ${describeClip(src, s.clip)}: no frame shows both hips and both shoulders, so it has no features.`,
+        );
+      return some;
+    });
   const byId = new Map(seqs.map((s) => [s.clip.id, s]));
   // Labels compare trimmed and case-blind; the first spelling met names the action.
   const spelling = new Map<string, string>();
@@ -327,22 +349,42 @@ export function recognizeActions(
       `k = ${k} is more than the ${support.length} labelled clips with poses.`,
     );
   const distinct = new Set(support.map((s) => s.label));
-  if (distinct.size < 2)
+  if (distinct.size < 2) {
+    if (method === 'linear')
+      throw new KinemaError(
+        'NO_LABELS',
+        `The linear classifier needs labelled clips of at least two actions; only "${[...distinct][0]}" is labelled. Label clips of other actions too, or use k-NN.`,
+      );
     src.notes.push(
       `Only one action is labelled ("${[...distinct][0]}"): every clip gets it. Label clips of other actions too.`,
     );
-  const row = (p: Prediction) => ({
+  }
+  // k-NN predictions carry distance, votes and neighbours; the linear classifier's its probabilities.
+  const row = (p: Partial<Prediction> & Partial<LinearPrediction> & LabelPrediction) => ({
     ...clipRef(byId.get(p.id)!),
     truth: p.truth,
     predicted: p.predicted,
-    distance: p.distance,
-    votes: p.votes,
-    neighbours: p.neighbours.map((n) => ({ clipId: n.id, label: n.label, distance: n.distance })),
+    distance: p.distance ?? null,
+    votes: p.votes ?? null,
+    neighbours: p.neighbours?.map((n) => ({ clipId: n.id, label: n.label, distance: n.distance })) ?? [],
+    confidence: p.confidence ?? null,
+    probabilities: p.probabilities ?? [],
   });
-  const predictions = queries.length ? classify(support, queries, { k }).map(row) : [];
+  let predictions: ReturnType<typeof row>[] = [];
+  if (method === 'linear') {
+    const model = trainLinearClassifier(support);
+    if (!model.converged)
+      src.notes.push(
+        `The linear classifier stopped after ${model.iterations} training steps before fully converging; its probabilities may be slightly off.`,
+      );
+    predictions = queries.map((q) => row(predictLinear(model, q, describeClip(src, byId.get(q.id)!.clip))));
+  } else if (queries.length) predictions = classify(support, queries, { k }).map(row);
   let evaluation: RequestOutput<'actions.recognize'>['evaluation'] = null;
-  if (support.length >= k + 1 && support.length >= 2) {
-    const loo = leaveOneOut(support, { k });
+  if (support.length >= (method === 'linear' ? 2 : k + 1) && support.length >= 2) {
+    const loo =
+      method === 'linear'
+        ? leaveOneOut(support, linearClassifier())
+        : leaveOneOut(support, knnClassifier({ k }));
     const cm = confusionMatrix(loo);
     evaluation = {
       predictions: loo.map(row),
@@ -352,7 +394,14 @@ export function recognizeActions(
       perLabel: cm.perLabel,
     };
   }
-  return { features: space.name, notes: src.notes, k, predictions, evaluation };
+  return {
+    features: space.name,
+    notes: src.notes,
+    method,
+    k: method === 'knn-dtw' ? k : null,
+    predictions,
+    evaluation,
+  };
 }
 
 // ---- retrieval -----------------------------------------------------------------------------------

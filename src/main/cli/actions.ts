@@ -1,16 +1,22 @@
 /**
- * `kinema recognize [--features F] [--k N]`, `kinema recognize --retrieve <clip> [--top N]` and
- * `kinema detect-actions --label L [--video ID] [--threshold X]` (issue 8). Bad arguments throw
- * KinemaError, which the CLI prints as `kinema: error: <message>`.
+ * `kinema recognize [--features F] [--method knn-dtw|linear] [--k N]`,
+ * `kinema recognize --retrieve <clip> [--top N]` and `kinema detect-actions --label L [--video ID]
+ * [--threshold X]` (issue 8). Bad arguments throw KinemaError, which the CLI prints as
+ * `kinema: error: <message>`.
  */
 import { KinemaError } from '../../shared/contract';
 import type { RequestInput, RequestOutput } from '../../shared/contract';
-import { ACTION_FEATURE_KINDS } from '../../shared/contract-actions';
+import {
+  ACTION_FEATURE_KINDS,
+  RECOGNITION_METHODS,
+  type RecognitionMethod,
+} from '../../shared/contract-actions';
 import { detectActions, recognizeActions, retrieveSimilar } from '../analysis/actions';
 import type { Workstation } from '../workstation';
 
 export interface ActionArgs {
   features?: string;
+  method?: string;
   k?: string;
   retrieve?: string;
   top?: string;
@@ -32,6 +38,15 @@ export function parseActionFeatures(
   throw new KinemaError(
     'BAD_ARGS',
     `--features: "${value}" is neither pose features (${ACTION_FEATURE_KINDS.join(', ')}) nor one embedding series (e.g. vipe or tcc:<model>).`,
+  );
+}
+
+function parseMethod(value: string | undefined): RecognitionMethod | undefined {
+  if (value === undefined) return undefined;
+  if ((RECOGNITION_METHODS as readonly string[]).includes(value)) return value as RecognitionMethod;
+  throw new KinemaError(
+    'BAD_ARGS',
+    `--method must be ${RECOGNITION_METHODS.join(' or ')} (k-NN over DTW distances, or the linear classifier), got "${value}"`,
   );
 }
 
@@ -60,14 +75,28 @@ export function confusionTable(labels: readonly string[], counts: readonly (read
   return [head, ...rows].join('\n');
 }
 
+type RecognizedClip = RequestOutput<'actions.recognize'>['predictions'][number];
+
+/** Why the clip got its label: k-NN's distance and nearest clip, or the classifier's probability. */
+function evidence(p: RecognizedClip, nearestToo: boolean): string {
+  if (p.confidence !== null) {
+    const runnerUp = p.probabilities[1];
+    return `probability ${p.confidence.toFixed(3)}${runnerUp ? `  (next: "${runnerUp.label}" ${runnerUp.probability.toFixed(3)})` : ''}`;
+  }
+  const nearest = p.neighbours[0];
+  return `distance ${(p.distance ?? NaN).toFixed(3)}${nearest && nearestToo ? `  (nearest: clip ${nearest.clipId} "${nearest.label}")` : ''}`;
+}
+
 function printRecognition(r: RequestOutput<'actions.recognize'>): void {
-  console.log(`Features: ${r.features}; ${r.k}-NN by DTW distance`);
+  console.log(
+    `Features: ${r.features}; ${r.method === 'linear' ? 'linear classifier (softmax over pooled clip features)' : `${r.k}-NN by DTW distance`}`,
+  );
   printNotes(r.notes);
   if (r.predictions.length) {
     console.log(`\nPredictions for ${r.predictions.length} unlabelled clip(s):`);
     for (const p of r.predictions)
       console.log(
-        `  clip ${p.clipId} (${p.fileName} ${range(p.inFrame, p.outFrame)}): ${p.predicted}  distance ${p.distance.toFixed(3)}  (nearest: clip ${p.neighbours[0].clipId} "${p.neighbours[0].label}")`,
+        `  clip ${p.clipId} (${p.fileName} ${range(p.inFrame, p.outFrame)}): ${p.predicted}  ${evidence(p, true)}`,
       );
   } else console.log('\nNo unlabelled clip to classify: every clip has a label.');
   const e = r.evaluation;
@@ -78,7 +107,7 @@ function printRecognition(r: RequestOutput<'actions.recognize'>): void {
   console.log(`\nLeave-one-out over ${e.predictions.length} labelled clips:`);
   for (const p of e.predictions)
     console.log(
-      `  clip ${p.clipId} (${p.fileName} ${range(p.inFrame, p.outFrame)}): ${p.truth} → ${p.predicted}${p.truth === p.predicted ? '' : '  ✗'}  distance ${p.distance.toFixed(3)}`,
+      `  clip ${p.clipId} (${p.fileName} ${range(p.inFrame, p.outFrame)}): ${p.truth} → ${p.predicted}${p.truth === p.predicted ? '' : '  ✗'}  ${evidence(p, false)}`,
     );
   console.log(
     `Accuracy: ${pct(e.accuracy)} (${e.predictions.filter((p) => p.truth === p.predicted).length}/${e.predictions.length})`,
@@ -127,7 +156,11 @@ export function recognizeCommand(ws: Workstation, a: ActionArgs): void {
     else printRetrieval(r);
     return;
   }
-  const r = recognizeActions(ws.db, { ...features, k: wholeNumber(a.k, 'k', 1) });
+  const r = recognizeActions(ws.db, {
+    ...features,
+    method: parseMethod(a.method),
+    k: wholeNumber(a.k, 'k', 1),
+  });
   if (a.json) console.log(JSON.stringify(r, null, 2));
   else printRecognition(r);
 }

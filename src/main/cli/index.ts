@@ -125,10 +125,11 @@ Project commands (need --project FILE.kinema):
   crops <runId> [--track N] [--from N --to N] [--out-dir DIR] [--view front|back] [--size 128]
                                 write the VPD crop directory of a track (crop, prev, flow, mask
                                 PNGs per frame; default <project>.crops/<video>); waits
-  recognize [--features bones,angles|vipe|tcc:N] [--k 1]
+  recognize [--features bones,angles|vipe|tcc:N] [--method knn-dtw|linear] [--k 1]
                                 few-shot action recognition: labelled clips are the examples, the
-                                unlabelled ones get the label of their nearest (k-NN, DTW); prints
-                                predictions, leave-one-out accuracy and the confusion matrix
+                                unlabelled ones get the label of their nearest (k-NN, DTW) or of a
+                                linear classifier over pooled clip features (--method linear);
+                                prints predictions, leave-one-out accuracy and the confusion matrix
   recognize --retrieve <clipId> [--top 10] [--features F]
                                 moments across the project's videos most like the clip, ranked
   detect-actions --label L [--video ID] [--threshold 0.3] [--features F]
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
       videos: { type: 'string' },
       teacher: { type: 'string' },
       k: { type: 'string' },
+      method: { type: 'string' },
       top: { type: 'string' },
       threshold: { type: 'string' },
       retrieve: { type: 'string' },

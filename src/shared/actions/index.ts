@@ -1,2 +1,3 @@
 export * from './recognize';
 export * from './search';
+export * from './classifier';

@@ -2,7 +2,8 @@
  * Few-shot action recognition over per-frame features (training-free pose features or any stored
  * embedding): the labelled clips are the support set, a query clip takes the label of its nearest
  * support clips by DTW distance (k-NN; k = 1 is 1-NN), and with known truth the predictions are
- * scored by accuracy and a confusion matrix. Pure: no I/O.
+ * scored by accuracy and a confusion matrix. Leave-one-out and the confusion matrix take any
+ * recogniser: this k-NN or the linear classifier of classifier.ts. Pure: no I/O.
  *
  * Distance between two clips: DTW (symmetric step pattern) over their feature rows, normalised by
  * the path weight (n + m), i.e. the mean local cost along the best alignment — so clips of
@@ -72,17 +73,21 @@ export function distanceMatrix(
   return out;
 }
 
+/** What every recogniser answers per query clip: enough for accuracy and the confusion matrix. */
+export interface LabelPrediction<Id = number> {
+  id: Id;
+  /** The clip's own label (null when it has none). */
+  truth: string | null;
+  predicted: string;
+}
+
 export interface Neighbour<Id = number> {
   id: Id;
   label: string;
   distance: number;
 }
 
-export interface Prediction<Id = number> {
-  id: Id;
-  /** The clip's own label (null when it has none). */
-  truth: string | null;
-  predicted: string;
+export interface Prediction<Id = number> extends LabelPrediction<Id> {
   /** Distance to the nearest support clip with the predicted label. */
   distance: number;
   /** Votes of the predicted label among the k nearest. */
@@ -125,12 +130,8 @@ function predictFrom<Id>(
   support: readonly ActionItem<Id>[],
   distances: ArrayLike<number>,
   k: number,
-  skipSelf: boolean,
 ): Prediction<Id> {
-  const order = support
-    .map((s, i) => ({ s, d: distances[i] }))
-    .filter(({ s }) => !(skipSelf && s.id === query.id))
-    .sort((x, y) => x.d - y.d);
+  const order = support.map((s, i) => ({ s, d: distances[i] })).sort((x, y) => x.d - y.d);
   const neighbours = order.slice(0, k).map(({ s, d }) => ({ id: s.id, label: s.label!, distance: d }));
   const v = vote(neighbours);
   return {
@@ -163,25 +164,38 @@ export function classify<Id>(
     options,
   );
   return queries.map((q, i) =>
-    predictFrom(q, support, d.subarray(i * support.length, (i + 1) * support.length), k, false),
+    predictFrom(q, support, d.subarray(i * support.length, (i + 1) * support.length), k),
   );
 }
 
 /**
- * Leave-one-out over the labelled clips: each is classified by all the others (its own distance
- * never counts). Needs at least two labelled clips.
+ * A recogniser: labels the queries from the labelled support clips (k-NN over DTW distances, or
+ * the linear classifier of classifier.ts). Leave-one-out and the confusion matrix take any.
  */
-export function leaveOneOut<Id>(
-  labelled: readonly ActionItem<Id>[],
+export type ClipClassifier<Id, P extends LabelPrediction<Id>> = (
+  support: readonly ActionItem<Id>[],
+  queries: readonly ActionItem<Id>[],
+) => P[];
+
+/** k-NN by DTW distance as a ClipClassifier. */
+export function knnClassifier<Id>(
   options: ClipDistanceOptions & { k?: number } = {},
-): Prediction<Id>[] {
-  const k = options.k ?? 1;
-  checkSupport(labelled, k);
+): ClipClassifier<Id, Prediction<Id>> {
+  return (support, queries) => classify(support, queries, options);
+}
+
+/**
+ * Leave-one-out over the labelled clips: each is classified by a classifier given all the others
+ * (so it never sees itself). Needs at least two labelled clips.
+ */
+export function leaveOneOut<Id, P extends LabelPrediction<Id>>(
+  labelled: readonly ActionItem<Id>[],
+  classifier: ClipClassifier<Id, P>,
+): P[] {
+  if (!labelled.length) throw new Error('No labelled clip to learn from: label a few clips per action.');
+  if (labelled.some((s) => !s.label)) throw new Error('Every support clip needs a label.');
   if (labelled.length < 2) throw new Error('Leave-one-out needs at least two labelled clips.');
-  const seqs = labelled.map((s) => s.sequence);
-  const d = distanceMatrix(seqs, seqs, options);
-  const n = labelled.length;
-  return labelled.map((q, i) => predictFrom(q, labelled, d.subarray(i * n, (i + 1) * n), k, true));
+  return labelled.map((q, i) => classifier([...labelled.slice(0, i), ...labelled.slice(i + 1)], [q])[0]);
 }
 
 export interface ConfusionMatrix {
@@ -196,7 +210,7 @@ export interface ConfusionMatrix {
 
 /** Accuracy and confusion matrix of predictions with known truth (those without truth are ignored). */
 export function confusionMatrix(
-  predictions: readonly Pick<Prediction<unknown>, 'truth' | 'predicted'>[],
+  predictions: readonly Pick<LabelPrediction<unknown>, 'truth' | 'predicted'>[],
 ): ConfusionMatrix {
   const scored = predictions.filter((p): p is typeof p & { truth: string } => p.truth !== null);
   const labels = [...new Set(scored.flatMap((p) => [p.truth, p.predicted]))].sort();

@@ -10,6 +10,7 @@ import {
   clipDistance,
   confusionMatrix,
   detectOccurrences,
+  knnClassifier,
   leaveOneOut,
   retrieveMoments,
   scoreDetections,
@@ -83,7 +84,7 @@ describe('recognition', () => {
 
   it('leave-one-out over planted classes is right for every clip, with the confusion matrix diagonal', () => {
     for (const k of [1, 3]) {
-      const predictions = leaveOneOut(clips, { k });
+      const predictions = leaveOneOut(clips, knnClassifier({ k }));
       const cm = confusionMatrix(predictions);
       expect(cm.accuracy).toBe(1);
       expect(cm.labels).toEqual(['backhand', 'forehand', 'serve']);
@@ -138,7 +139,7 @@ describe('recognition', () => {
   });
 
   it('refuses what it cannot do, with the reason', () => {
-    expect(() => leaveOneOut(clips.slice(0, 1))).toThrow(/at least two labelled clips/);
+    expect(() => leaveOneOut(clips.slice(0, 1), knnClassifier())).toThrow(/at least two labelled clips/);
     expect(() => classify([], clips)).toThrow(/label a few clips per action/);
     expect(() => classify(clips, clips, { k: 0 })).toThrow(/k must be/);
   });

@@ -107,6 +107,38 @@ describe('actions on stored embeddings', async () => {
     ]);
   });
 
+  it('recognises with the linear classifier too: probabilities instead of distances, same evaluation shape', async () => {
+    const r = await recognize({ embedding: 'vipe', method: 'linear' });
+    expect(r).toMatchObject({ method: 'linear', k: null, features: 'vipe' });
+    expect(r.evaluation!.accuracy).toBe(1);
+    expect(r.evaluation!.labels).toEqual(['Squat', 'Walk']);
+    expect(r.evaluation!.counts).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
+    for (const p of r.evaluation!.predictions) {
+      expect(p).toMatchObject({ distance: null, votes: null, neighbours: [] });
+      expect(p.confidence).toBe(p.probabilities[0].probability);
+      expect(p.probabilities.map((q) => q.label).sort()).toEqual(['Squat', 'Walk']);
+    }
+    const knn = await recognize({ embedding: 'vipe' });
+    expect(knn).toMatchObject({ method: 'knn-dtw', k: 1 });
+    expect(knn.evaluation!.predictions[0]).toMatchObject({ confidence: null, probabilities: [] });
+  });
+
+  it('refuses k with the linear classifier, and an unknown method, with the reason', async () => {
+    const withK = await handleRequest(ws, 'actions.recognize', { method: 'linear', k: 3 });
+    expect(withK).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/the linear classifier has none/) },
+    });
+    const unknown = await handleRequest(ws, 'actions.recognize', { method: 'svm' });
+    expect(unknown).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/method.*"knn-dtw"\|"linear"/) },
+    });
+  });
+
   it('refuses an invalid embedding name before anything runs', async () => {
     const r = await handleRequest(ws, 'actions.recognize', { embedding: 'no spaces allowed' });
     expect(r).toMatchObject({

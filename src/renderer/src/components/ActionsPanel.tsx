@@ -6,7 +6,7 @@
  * precision and recall (the occurrences are also marked on the timeline).
  */
 import { useEffect, useState } from 'react';
-import type { ActionMoment } from '../../../shared/contract-actions';
+import type { ActionMoment, RecognitionMethod } from '../../../shared/contract-actions';
 import { call } from '../api';
 import {
   featureKey,
@@ -26,6 +26,20 @@ const TABS: { tab: ActionsTab; label: string }[] = [
   { tab: 'recognize', label: 'Recognise' },
   { tab: 'retrieve', label: 'Similar moments' },
   { tab: 'detect', label: 'Detect' },
+];
+
+const METHODS: { method: RecognitionMethod; label: string; title: string }[] = [
+  {
+    method: 'knn-dtw',
+    label: 'k-NN (DTW)',
+    title: 'Each clip takes the label its k nearest labelled clips vote for (DTW distance)',
+  },
+  {
+    method: 'linear',
+    label: 'Linear classifier',
+    title:
+      "A softmax classifier trained on the labelled clips' pooled features; gives each action a probability",
+  },
 ];
 
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
@@ -85,33 +99,51 @@ function MomentRow({ m, rank }: { m: ActionMoment; rank: number }) {
 }
 
 function RecognizeTab() {
+  const method = useActions((s) => s.method);
   const k = useActions((s) => s.k);
   const busy = useActions((s) => s.busy);
   const r = useActions((s) => s.recognition);
   const e = r?.evaluation ?? null;
+  const linear = r?.method === 'linear';
   return (
     <div className="actions-body" data-testid="actions-recognize">
       <div className="actions-controls">
-        <label>
-          k
-          <input
-            type="number"
-            min={1}
-            max={50}
-            value={k}
-            data-testid="actions-k"
-            onChange={(ev) =>
-              useActions.getState().set({ k: Math.max(1, Math.round(Number(ev.target.value) || 1)) })
-            }
-          />
+        <label title={METHODS.find((m) => m.method === method)?.title}>
+          Method
+          <select
+            data-testid="actions-method"
+            value={method}
+            onChange={(ev) => useActions.getState().set({ method: ev.target.value as RecognitionMethod })}
+          >
+            {METHODS.map((m) => (
+              <option key={m.method} value={m.method} title={m.title}>
+                {m.label}
+              </option>
+            ))}
+          </select>
         </label>
+        {method === 'knn-dtw' && (
+          <label>
+            k
+            <input
+              type="number"
+              min={1}
+              max={50}
+              value={k}
+              data-testid="actions-k"
+              onChange={(ev) =>
+                useActions.getState().set({ k: Math.max(1, Math.round(Number(ev.target.value) || 1)) })
+              }
+            />
+          </label>
+        )}
         <button
           type="button"
           className="primary"
           data-testid="actions-recognize-run"
           disabled={busy !== null}
           onClick={() => void useActions.getState().recognize()}
-          title="Label the unlabelled clips from the labelled ones (k nearest by DTW), and score leave-one-out"
+          title="Label the unlabelled clips from the labelled ones, and score leave-one-out"
         >
           {busy === 'recognize' ? 'Recognising…' : 'Recognise'}
         </button>
@@ -121,7 +153,12 @@ function RecognizeTab() {
         <div className="actions-results">
           <Notes notes={r.notes} />
           <section>
-            <h4>Unlabelled clips ({r.predictions.length})</h4>
+            <h4>
+              Unlabelled clips ({r.predictions.length}){' '}
+              <span className="muted small" data-testid="actions-method-used" data-method={r.method}>
+                · {linear ? 'linear classifier' : `${r.k}-NN by DTW distance`} on {r.features}
+              </span>
+            </h4>
             {r.predictions.length ? (
               <table className="actions-table" data-testid="actions-predictions">
                 <thead>
@@ -130,7 +167,7 @@ function RecognizeTab() {
                     <th>Video</th>
                     <th>Frames</th>
                     <th>Predicted</th>
-                    <th>Distance</th>
+                    <th>{linear ? 'Probability' : 'Distance'}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -142,12 +179,19 @@ function RecognizeTab() {
                       data-clip-id={p.clipId}
                       data-predicted={p.predicted}
                       onClick={() => playMoment(p.videoId, p.inFrame, p.outFrame)}
+                      title={
+                        p.probabilities.length
+                          ? p.probabilities.map((q) => `${q.label} ${pct(q.probability)}`).join(', ')
+                          : undefined
+                      }
                     >
                       <td>{p.name}</td>
                       <td>{p.fileName}</td>
                       <td className="mono">{frames(p.inFrame, p.outFrame)}</td>
                       <td>{p.predicted}</td>
-                      <td className="mono">{p.distance.toFixed(3)}</td>
+                      <td className="mono">
+                        {p.confidence !== null ? pct(p.confidence) : (p.distance ?? NaN).toFixed(3)}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -160,7 +204,7 @@ function RecognizeTab() {
             <h4>Leave-one-out</h4>
             {e ? (
               <>
-                <p data-testid="actions-accuracy" data-accuracy={e.accuracy}>
+                <p data-testid="actions-accuracy" data-accuracy={e.accuracy} data-method={r.method}>
                   Accuracy {pct(e.accuracy)} ({e.predictions.filter((p) => p.truth === p.predicted).length}/
                   {e.predictions.length})
                 </p>

@@ -6,6 +6,7 @@
  */
 import { create } from 'zustand';
 import type { RequestInput, RequestOutput } from '../../../shared/contract';
+import type { RecognitionMethod } from '../../../shared/contract-actions';
 import { call, errorMessage } from '../api';
 import { usePlayer } from './player';
 import { useVideos } from './videos';
@@ -38,6 +39,8 @@ interface ActionsState {
   open: boolean;
   tab: ActionsTab;
   features: FeatureOption;
+  /** Recognition: k-NN over DTW distances, or the linear classifier. */
+  method: RecognitionMethod;
   k: number;
   label: string;
   threshold: number;
@@ -52,7 +55,9 @@ interface ActionsState {
   setOpen(open: boolean): void;
   setTab(tab: ActionsTab): void;
   set(
-    patch: Partial<Pick<ActionsState, 'features' | 'k' | 'label' | 'threshold' | 'thisVideoOnly' | 'top'>>,
+    patch: Partial<
+      Pick<ActionsState, 'features' | 'method' | 'k' | 'label' | 'threshold' | 'thisVideoOnly' | 'top'>
+    >,
   ): void;
   recognize(): Promise<void>;
   /** Moments like a clip, or a frame range [inFrame, outFrame) of a video. */
@@ -92,6 +97,7 @@ export const useActions = create<ActionsState>()((set, get) => {
     open: false,
     tab: 'recognize',
     features: POSE_FEATURE_OPTIONS[0].value,
+    method: 'knn-dtw',
     k: 1,
     label: '',
     threshold: 0.3,
@@ -112,10 +118,15 @@ export const useActions = create<ActionsState>()((set, get) => {
       set(patch);
     },
     recognize() {
-      const { features, k } = get();
+      const { features, method, k } = get();
       return run(
         'recognize',
-        () => call('actions.recognize', { ...featureInput(features), k }, { quiet: true }),
+        () =>
+          call(
+            'actions.recognize',
+            { ...featureInput(features), method, ...(method === 'knn-dtw' ? { k } : {}) },
+            { quiet: true },
+          ),
         (recognition) => set({ recognition }),
       );
     },
