@@ -8,14 +8,25 @@
  *     K shots per class drawn at random, every other window a query; balanced accuracy over
  *     DRAWS draws, for the features the app offers — raw keypoints, bones + angles (the default),
  *     and bones + angles with the mirrored twin (the app's default: the better of the motion and
- *     its left-right flip, so the side the camera films from does not matter).
+ *     its left-right flip, so the side the camera films from does not matter). Each draw is also
+ *     classified by the linear classifier (`--method linear`: softmax over pooled clip features,
+ *     src/shared/actions/classifier.ts) on the same support and queries; its time per query
+ *     includes training on the draw's support.
  *  2. Search speed, as `detect-actions` / `--retrieve` run it: one 1 s template over a stitched
  *     track of every evaluated take (subsequence DTW, both the template and its mirror).
- *   npx tsx bench/actions.ts       (DRAWS=20)
+ *   npx tsx bench/actions.ts       (DRAWS=20; METHODS=knn-dtw,linear; LINEAR_L2=<λ>, default DEFAULT_L2)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { classify, confusionMatrix, retrieveMoments, type ActionItem } from '../src/shared/actions';
+import {
+  classify,
+  classifyLinear,
+  confusionMatrix,
+  DEFAULT_L2,
+  retrieveMoments,
+  type ActionItem,
+  type LabelPrediction,
+} from '../src/shared/actions';
 import { poseFeatures2d, type Feature2dKind } from '../src/shared/alignment';
 import { Rng } from '../src/shared/lifting/rng';
 import type { PoseTrack } from '../src/shared/pose';
@@ -30,6 +41,13 @@ const FPS = 30;
 const WINDOW = FPS;
 const MIN_WINDOWS = 12;
 const DRAWS = Number(process.env.DRAWS ?? 20);
+type Method = 'knn-dtw' | 'linear';
+const METHODS = (process.env.METHODS ?? 'knn-dtw,linear').split(',') as Method[];
+if (!METHODS.length || METHODS.some((m) => m !== 'knn-dtw' && m !== 'linear')) {
+  console.log(`METHODS must list knn-dtw and/or linear, got "${process.env.METHODS}"`);
+  process.exit(1);
+}
+const L2 = Number(process.env.LINEAR_L2 ?? DEFAULT_L2);
 const EVAL: Record<string, string[]> = {
   '05': ['dance', 'gymnastics/acrobatics'],
   '06': ['sports/martial-arts'],
@@ -58,7 +76,8 @@ const windows: Window[] = [];
 const rng = new Rng(7);
 for (const r of rows) {
   const { frames, pos } = loadCocoTake(join(root, r.folder, r.file), FPS, 60 * FPS);
-  for (const track of randomViewWindows(pos, frames, WINDOW, rng)) windows.push({ label: r.category, track });
+  for (const { track } of randomViewWindows(pos, frames, WINDOW, rng))
+    windows.push({ label: r.category, track });
 }
 
 /** The window's features as the app computes them (null where no frame shows hips and shoulders). */
@@ -91,14 +110,15 @@ const labels = [...counts]
   .sort();
 const pool = usable.filter((i) => labels.includes(windows[i].label));
 console.log(
-  `Windows (1 s, random cameras): ${labels.map((l) => `${l} ${counts.get(l)}`).join(', ')}; ${DRAWS} draws.`,
+  `Windows (1 s, random cameras): ${labels.map((l) => `${l} ${counts.get(l)}`).join(', ')}; ${DRAWS} draws; linear λ = ${L2}.`,
 );
 
-console.log('\n| Shots per class | Features | Balanced accuracy (mean ± sd) | ms per query |');
-console.log('| ---: | --- | ---: | ---: |');
-const lastConfusion = new Map<Variant, ReturnType<typeof confusionMatrix>>();
+console.log('\n| Shots per class | Features | Method | Balanced accuracy (mean ± sd) | ms per query |');
+console.log('| ---: | --- | --- | ---: | ---: |');
+const lastConfusion = new Map<string, ReturnType<typeof confusionMatrix>>();
 for (const shots of [1, 5, 10]) {
-  for (const v of VARIANTS) {
+  for (const [v, method] of VARIANTS.flatMap((v) => METHODS.map((m) => [v, m] as const))) {
+    // The same seed for every variant and method: they all see the same draws.
     const drawRng = new Rng(100 + shots);
     const accs: number[] = [];
     let ms = 0;
@@ -112,28 +132,33 @@ for (const shots of [1, 5, 10]) {
       const queries = pool.filter((i) => !support.includes(i));
       const all = items.get(v)!;
       const t = performance.now();
-      const predictions = classify(
-        support.map((i) => all[i]!),
-        queries.map((i) => all[i]!),
-        { k: 1 },
-      );
+      const supportItems = support.map((i) => all[i]!);
+      const queryItems = queries.map((i) => all[i]!);
+      const predictions: LabelPrediction[] =
+        method === 'linear'
+          ? classifyLinear(supportItems, queryItems, { l2: L2 })
+          : classify(supportItems, queryItems, { k: 1 });
       ms += performance.now() - t;
       queried += queries.length;
       const cm = confusionMatrix(predictions);
       accs.push(cm.perLabel.reduce((s, l) => s + l.recall, 0) / cm.perLabel.length);
-      if (shots === 5) lastConfusion.set(v, cm);
+      if (shots === 5) lastConfusion.set(`${v}/${method}`, cm);
     }
     const m = accs.reduce((a, b) => a + b, 0) / accs.length;
     const sd = Math.sqrt(accs.reduce((a, b) => a + (b - m) ** 2, 0) / accs.length);
     console.log(
-      `| ${shots} | ${v} | ${(100 * m).toFixed(1)} % ± ${(100 * sd).toFixed(1)} | ${(ms / queried).toFixed(2)} |`,
+      `| ${shots} | ${v} | ${method} | ${(100 * m).toFixed(1)} % ± ${(100 * sd).toFixed(1)} | ${(ms / queried).toFixed(2)} |`,
     );
   }
 }
-const cm = lastConfusion.get('bones+angles, mirror-invariant')!;
-console.log('\nConfusion matrix (5 shots, last draw, bones+angles mirror-invariant; truth down):');
-console.log(`| | ${cm.labels.join(' | ')} |\n|${' --- |'.repeat(cm.labels.length + 1)}`);
-cm.labels.forEach((l, i) => console.log(`| ${l} | ${cm.counts[i].join(' | ')} |`));
+for (const method of METHODS) {
+  const cm = lastConfusion.get(`bones+angles, mirror-invariant/${method}`)!;
+  console.log(
+    `\nConfusion matrix (5 shots, last draw, bones+angles mirror-invariant, ${method}; truth down):`,
+  );
+  console.log(`| | ${cm.labels.join(' | ')} |\n|${' --- |'.repeat(cm.labels.length + 1)}`);
+  cm.labels.forEach((l, i) => console.log(`| ${l} | ${cm.counts[i].join(' | ')} |`));
+}
 
 // ---- search speed over one long track ----
 const all = items.get('bones+angles, mirror-invariant')!;

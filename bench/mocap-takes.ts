@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PinholeCamera } from '../src/shared/lifting/cameras';
 import type { Rng } from '../src/shared/lifting/rng';
 import { meanHip, noisyCocoTrack, randomOrbitCamera } from '../src/shared/lifting/virtual-views';
 import { importBvh, mapToTarget } from '../src/shared/mocap';
@@ -94,6 +95,16 @@ export function makeWarp(frames: number, speed: number): { n: number; w: (i: num
 
 export { meanHip, orbitCamera, noisyCocoTrack as noisyTrack } from '../src/shared/lifting/virtual-views';
 
+/** One window of randomViewWindows: its noisy 2D track, the camera, and the world poses it shows. */
+export interface ViewWindow {
+  track: PoseTrack;
+  camera: PinholeCamera;
+  /** The window's COCO-17 world positions (window × 17 × 3, metres). */
+  pos: Float32Array;
+  /** The take's frame of the window's first frame. */
+  start: number;
+}
+
 /**
  * A take (COCO-17 world positions) cut into consecutive windows of `window` frames, each seen by
  * its own random orbit camera with detector-like noise (the few-shot protocol of few-shot.ts and
@@ -104,10 +115,10 @@ export function* randomViewWindows(
   frames: number,
   window: number,
   rng: Rng,
-): Generator<PoseTrack> {
+): Generator<ViewWindow> {
   for (let start = 0; start + window <= frames; start += window) {
     const w = pos.slice(start * K * 3, (start + window) * K * 3);
-    const cam = randomOrbitCamera(rng, meanHip(w, window));
-    yield noisyCocoTrack(w, window, cam, rng.int(2 ** 31));
+    const camera = randomOrbitCamera(rng, meanHip(w, window));
+    yield { track: noisyCocoTrack(w, window, camera, rng.int(2 ** 31)), camera, pos: w, start };
   }
 }

@@ -22,7 +22,7 @@ import type { PoseTrack } from '../../../shared/pose';
 import { computeCropBoxes, cropBoxesInRange, keypointsForCrop } from '../../../shared/vpd/crops';
 import { abortError } from '../evaluate';
 import { streamCropPairs } from '../../vpd/crop-frames';
-import { FlowEstimator, rgbToGray, type FarnebackParams } from '../../vpd/flow';
+import { FlowEstimator, rgbToGray, type FarnebackParams, type FlowField } from '../../vpd/flow';
 import { skeletonMask } from '../../vpd/mask';
 import type { CropBoxSettings } from '../../vpd/write-crops';
 
@@ -95,9 +95,42 @@ export interface CollectOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function flowByte(px: number): number {
+export function flowByte(px: number): number {
   const q = Math.round(px * FLOW_STEPS_PER_PX) + 128;
   return q < 0 ? 0 : q > 255 ? 255 : Number.isFinite(q) ? q : 128;
+}
+
+/**
+ * Packs one frame into record `index` of `out` (see the module comment for the layout):
+ * `appearance` is the crop's grey (S × S) or RGB (S × S × 3) bytes as the spec says, `flow` the
+ * Farnebäck field from the prev crop, `mask` the athlete's mask (S × S) exactly when the spec has one.
+ */
+export function packStudentFrame(
+  spec: StudentInputSpec,
+  out: Uint8Array,
+  index: number,
+  appearance: Uint8Array,
+  flow: FlowField,
+  mask: Uint8Array | null,
+): void {
+  const S = spec.cropSize;
+  const A = appearanceChannels(spec.appearance);
+  const C = studentChannels(spec);
+  if (appearance.length !== S * S * A || flow.data.length !== 2 * S * S || (spec.mask ? !mask : !!mask))
+    throw new Error(`packStudentFrame: inputs do not match a ${S}-px ${spec.appearance} crop`);
+  const base = index * S * S * C;
+  for (let i = 0; i < S * S; i++) {
+    const o2 = base + i * C;
+    if (A === 1) out[o2] = appearance[i];
+    else {
+      out[o2] = appearance[i * 3];
+      out[o2 + 1] = appearance[i * 3 + 1];
+      out[o2 + 2] = appearance[i * 3 + 2];
+    }
+    out[o2 + A] = flowByte(flow.data[2 * i]);
+    out[o2 + A + 1] = flowByte(flow.data[2 * i + 1]);
+    if (mask) out[o2 + A + 2] = mask[i];
+  }
 }
 
 /**
@@ -157,19 +190,7 @@ export async function collectStudentFrames(o: CollectOptions): Promise<StudentFr
         const kps = keypointsForCrop(track, pair.frame);
         mask = kps ? skeletonMask(kps, track.skeletonId, pair.box, S) : new Uint8Array(S * S);
       }
-      const base = n * per;
-      for (let i = 0; i < S * S; i++) {
-        const o2 = base + i * C;
-        if (A === 1) data[o2] = grey[i];
-        else {
-          data[o2] = pair.crop[i * 3];
-          data[o2 + 1] = pair.crop[i * 3 + 1];
-          data[o2 + 2] = pair.crop[i * 3 + 2];
-        }
-        data[o2 + A] = flowByte(field.data[2 * i]);
-        data[o2 + A + 1] = flowByte(field.data[2 * i + 1]);
-        if (mask) data[o2 + A + 2] = mask[i];
-      }
+      packStudentFrame(spec, data, n, A === 1 ? grey : pair.crop, field, mask);
       frames[n] = pair.frame;
       bridged[n] = pair.box.bridged ? 1 : 0;
       n++;
