@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KinemaError } from '../../../src/shared/errors';
-import { lookAtCamera, projectPoints, type PinholeCamera, type Vec3 } from '../../../src/shared/lifting/cameras';
+import {
+  lookAtCamera,
+  projectPoints,
+  type PinholeCamera,
+  type Vec3,
+} from '../../../src/shared/lifting/cameras';
 import { buildTrack, type PoseTrack } from '../../../src/shared/pose';
 import { computeCropBoxes } from '../../../src/shared/vpd/crops';
 import {
