@@ -185,6 +185,19 @@ async function waitForJobs(ws: Workstation, jobIds: number[]): Promise<Job[]> {
   return jobIds.map((id) => jobsDb.getJob(ws.db, id));
 }
 
+/** Opens the project, runs `fn` on it and closes it whatever happens. */
+async function withProject(
+  project: string | undefined,
+  fn: (ws: Workstation) => Promise<void>,
+): Promise<void> {
+  const ws = await openWorkstation(project);
+  try {
+    await fn(ws);
+  } finally {
+    await ws.closeProject();
+  }
+}
+
 function reportJobs(jobs: Job[]): void {
   const failed = jobs.filter((j) => j.state !== 'done');
   for (const j of failed)
@@ -548,8 +561,7 @@ async function main(): Promise<void> {
           fail(`cannot read the angle specs ${values.angles}: ${(err as Error).message}`);
         }
       }
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         let videoId: number;
         let range: { inFrame?: number; outFrame?: number } = {};
         if (values.clip !== undefined) {
@@ -613,9 +625,7 @@ async function main(): Promise<void> {
                   ? `\n  gait (${g.mode}): ${g.events.length} events, cadence ${Number.isFinite(g.metrics.cadence) ? g.metrics.cadence.toFixed(1) : '—'} steps/min`
                   : `\n  gait: ${report.gaitError}`),
         );
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'align': {
@@ -697,12 +707,9 @@ async function main(): Promise<void> {
       return;
     }
     case 'train-lifter': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         reportJobs([await trainLifterCommand(ws, args, values)]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'eval-lifter': {
@@ -715,39 +722,27 @@ async function main(): Promise<void> {
       return;
     }
     case 'train-tcc': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         reportJobs([await trainTccCommand(ws, values)]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'train-student': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         reportJobs([await trainStudentCommand(ws, values)]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'student-embed': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         reportJobs([await studentEmbedCommand(ws, args, values)]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'tau': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         await tauCommand(ws, args, values);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'train-vipe': {
@@ -762,33 +757,24 @@ async function main(): Promise<void> {
     }
     case 'embed': {
       embedOutPath(values.out);
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         reportJobs([await embedCommand(ws, args, values)]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'lift': {
       liftOutputs(values);
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         reportJobs(await liftCommand(ws, args, values));
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'recognize':
     case 'detect-actions': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         if (command === 'recognize') recognizeCommand(ws, values);
         else detectActionsCommand(ws, values);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'crops': {
@@ -796,8 +782,7 @@ async function main(): Promise<void> {
       const view = values.view;
       if (view !== undefined && view !== 'front' && view !== 'back')
         fail(`--view must be front or back, got "${view}"`);
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         const { jobId, outDir } = ws.startCrops({
           runId,
           ...(values.track !== undefined ? { trackId: intArg(values.track, 'track') } : {}),
@@ -824,9 +809,7 @@ async function main(): Promise<void> {
           );
         }
         reportJobs([job]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'flow': {
