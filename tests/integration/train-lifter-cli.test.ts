@@ -4,7 +4,7 @@
  * joint centres, and files that must be refused (a broken BVH hierarchy, a TRC without a knee, a
  * take shorter than the receptive field). Models are kept small (32 channels) and short.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/db/connection';
@@ -221,6 +221,15 @@ describe('kinema train-lifter --init <project lifter>', () => {
     expect(run(['train-lifter', data, '--name', 'x', '--init', 'old']).stderr).toContain(
       'The project lifter "old" was stored without its training weights',
     );
+    // Refused for a bad file: the parent's weights (walkers-2: never a parent yet) are not even
+    // copied to the cache.
+    const klw = () =>
+      readdirSync(join(env.KINEMA_CACHE_DIR, 'lifter-models')).filter((f) => f.endsWith('.klw'));
+    const cached = klw().length;
+    expect(
+      run(['train-lifter', data, join(tmp.dir, 'bad'), '--name', 'x', '--init', 'walkers-2']).stderr,
+    ).toContain('2 files cannot be used');
+    expect(klw().length).toBe(cached);
     const after = stored();
     expect(after.jobs.length).toBe(before.jobs.length);
     expect(after.models.find((x) => x.name === 'old')?.fineTunable).toBe(false);

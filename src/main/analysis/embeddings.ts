@@ -13,7 +13,7 @@
  *   .npz   `embeddings` float32 [frames, dim], `frames` int32 [frames] (video frame of each row);
  *   .json  VPD's list of (frame, vector, metadata): [[frame, [v…], {"model", "video", "track"}], …].
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -36,6 +36,7 @@ import type { EmbedParams } from '../jobs/kinds/embed';
 import { nativeModelsDir } from '../paths';
 import { readOnnxMetadata, tccInfoFromMetadata } from '../training/tcc/export-onnx';
 import { serializeTrack } from '../vpd/crops-job';
+import { cachedModelFile } from './model-cache';
 
 export type EmbedStartInput = z.infer<typeof embedStartInputSchema>;
 
@@ -140,10 +141,7 @@ export function prepareEmbed(
     const m = seriesDb.findTrainedModel(db, 'vipe', model);
     describeOnnx(m.onnx, `VIPE* model "${m.name}"`);
     modelId = m.id;
-    const dir = join(cacheDir, 'vipe-models');
-    mkdirSync(dir, { recursive: true });
-    onnxPath = join(dir, `vipe-${m.id}-${m.createdAt.replace(/\W/g, '')}.onnx`);
-    if (!existsSync(onnxPath)) writeFileSync(onnxPath, m.onnx);
+    onnxPath = cachedModelFile(cacheDir, m, m.onnx);
   }
 
   const runs = posesDb.listRuns(db, videoId);

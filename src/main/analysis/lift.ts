@@ -4,7 +4,7 @@
  * stored in trained_models, family 'lifter'), reading stored 3D series, exporting them, and the
  * 'render-3d' job's params. Every refusal is a KinemaError that says what to do.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   DEFAULT_LIFTER,
@@ -30,6 +30,7 @@ import { ROOT_SERIES_SUFFIX, ROOT_SKELETON } from '../jobs/kinds/lift';
 import type { Render3dParams } from '../jobs/kinds/render-3d';
 import { encodeFloat32 } from '../jobs/kinds/train-student';
 import { serializeTrack } from '../vpd/crops-job';
+import { cachedModelFile } from './model-cache';
 
 export interface ResolvedLifter {
   source: string;
@@ -78,13 +79,7 @@ export function resolveLifter(db: Db, name: string = DEFAULT_LIFTER, cacheDir?: 
   }
   const model = seriesDb.findTrainedModel(db, 'lifter', wanted);
   lifterInfo(model.onnx, `Lifter "${model.name}"`); // refuses a model that is not a lifter
-  let path: string | null = null;
-  if (cacheDir) {
-    const dir = join(cacheDir, 'lifter-models');
-    mkdirSync(dir, { recursive: true });
-    path = join(dir, `lifter-${model.id}-${model.createdAt.replace(/\W/g, '')}.onnx`);
-    if (!existsSync(path)) writeFileSync(path, model.onnx);
-  }
+  const path = cacheDir ? cachedModelFile(cacheDir, model, model.onnx) : null;
   return {
     source: `${PROJECT_LIFTER_PREFIX}${model.name}`,
     modelId: model.id,

@@ -5,8 +5,6 @@
  * the receptive field; fine-tuning a project lifter needs its stored training weights. Bad input is refused here with a message that says which file and why, and
  * nothing is queued or stored.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_LIFTER, PROJECT_LIFTER_PREFIX } from '../../shared/contract-lift';
 import { LIFTER_TRAIN_DEFAULTS, type LifterTrainInput } from '../../shared/contract-lifter-training';
 import { KinemaError } from '../../shared/errors';
@@ -17,6 +15,7 @@ import type { TrainLifterParams } from '../jobs/kinds/train-lifter';
 import { decodeWeights, loadWeightsFile } from '../training/checkpoint';
 import { loadLifterDatasets, planLifterDatasets } from '../training/lifter-data';
 import { receptiveFieldOf } from '../training/lifter-model';
+import { cachedModelPath, writeCachedFile } from './model-cache';
 import { LIFTER_FPS } from '../training/lifter-session';
 
 export interface PreparedLifterTraining {
@@ -32,6 +31,8 @@ export interface StartingWeights {
   id: string;
   /** The .klw file the worker loads. */
   path: string;
+  /** Bytes to write to `path` once the request is accepted (a project lifter's stored weights). */
+  bytes?: Uint8Array;
   receptiveField: number;
   channels: number;
 }
@@ -51,8 +52,9 @@ export function shippedLifterWeights(): StartingWeights {
 }
 
 /**
- * A project lifter's training weights (stored beside its ONNX since migration 0006), written to
- * the cache folder for the worker, which never opens the database.
+ * A project lifter's training weights (stored beside its ONNX since migration 0006) and the cache
+ * file the worker will read them from (prepareLifterTraining writes it once the request is valid,
+ * so a refused request leaves nothing behind).
  */
 export function projectLifterWeights(db: Db, name: string, cacheDir: string): StartingWeights {
   const model = seriesDb.findTrainedModel(db, 'lifter', name);
@@ -63,16 +65,10 @@ export function projectLifterWeights(db: Db, name: string, cacheDir: string): St
       `The project lifter "${model.name}" was stored without its training weights (it was trained before Kinema kept them), so training cannot go on from it: train it again, or fine-tune the shipped lifter.`,
     );
   const { weights } = decodeWeights(bytes, `The training weights of lifter "${model.name}"`);
-  const dir = join(cacheDir, 'lifter-init');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `lifter-${model.id}-${model.createdAt.replace(/\W/g, '')}.klw`);
-  if (!existsSync(path)) {
-    writeFileSync(`${path}.tmp`, bytes);
-    renameSync(`${path}.tmp`, path);
-  }
   return {
     id: `${PROJECT_LIFTER_PREFIX}${model.name}`,
-    path,
+    path: cachedModelPath(cacheDir, model, 'klw'),
+    bytes,
     receptiveField: receptiveFieldOf(weights.config),
     channels: weights.config.channels,
   };
@@ -122,6 +118,7 @@ export function prepareLifterTraining(
   };
   const plan = planLifterDatasets(input.files, input.validationFiles ?? []);
   const data = loadLifterDatasets(plan, { fps: LIFTER_FPS, receptiveField });
+  if (start?.bytes) writeCachedFile(start.path, start.bytes);
   const totalSteps = Math.max(1, Math.floor(data.trainFrames / settings.batchSize)) * settings.epochs;
   const params: TrainLifterParams = {
     name,

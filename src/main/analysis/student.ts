@@ -4,8 +4,7 @@
  * crops start. Workers never read the database, so everything travels in the job's params.
  * Every refusal is a KinemaError meant for the user; nothing is queued then.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { z } from 'zod';
 import {
   STUDENT_SOURCE_PREFIX,
@@ -29,6 +28,7 @@ import {
 } from '../jobs/kinds/train-student';
 import { cropSeekTime } from '../vpd/crop-frames';
 import { serializeTrack } from '../vpd/crops-job';
+import { cachedModelFile } from './model-cache';
 
 export type StudentTrainInput = z.infer<typeof studentTrainInputSchema>;
 export type StudentEmbedInput = z.infer<typeof studentEmbedInputSchema>;
@@ -202,10 +202,7 @@ export function prepareStudentEmbed(
     trackId = longest.trackId;
   }
   const v = studentVideo(db, input.videoId, runId, trackId);
-  const dir = join(cacheDir, 'student-models');
-  mkdirSync(dir, { recursive: true });
-  const onnxPath = join(dir, `student-${model.id}-${model.createdAt.replace(/\W/g, '')}.onnx`);
-  if (!existsSync(onnxPath)) writeFileSync(onnxPath, model.onnx);
+  const onnxPath = cachedModelFile(cacheDir, model, model.onnx);
   return {
     params: { ...v, modelId: model.id, modelName: model.name, onnxPath },
     title: `Student "${model.name}" embeddings of ${video.fileName}`,
