@@ -16,6 +16,11 @@
 // with a trajectory model and the bone-length term). It trains supervised-only on the labelled
 // subjects and semi-supervised with the same options and steps, and compares them on the
 // validation subjects. Defaults there: --channels 128 --epochs 30 --windows-per-epoch 7680.
+// Its options (defaults in DEFAULT_SEMI_SUPERVISED): --semi-warmup N (supervised epochs first)
+// --semi-projection W --semi-bone W --semi-trajectory W (loss weights) --unlabeled-noise P
+// (probability of detector noise on an unlabelled window; default: as the labelled ones)
+// --bone-per-window (every unlabelled skeleton's bones against the labelled mean). A run
+// with other values than the defaults gets its own checkpoint folder; supervised-only is shared.
 //
 // Options: --rf N (1, 27, 81, 243) --channels N --epochs N --baseline-epochs N --batch N --lr X
 // --lr-decay X --dropout X --seed N --windows-per-epoch N --views N (validation cameras per
@@ -58,6 +63,7 @@ import {
   DEFAULT_SEMI_SUPERVISED,
   DEFAULT_TRAIN_OPTIONS,
   mpjpeLoss,
+  type SemiSupervisedOptions,
   type TrainLifterOptions,
   type TrainResult,
 } from '../src/main/training/train-lifter';
@@ -512,10 +518,31 @@ async function semiExperiment(split: {
     `Semi-supervised experiment: labelled subjects ${labeledSubjects.join(' ')} (${frames(labeled)} frames, ${((100 * frames(labeled)) / total).toFixed(1)} % of the training frames); unlabelled 2D: ${unlabeled.length} takes, ${frames(unlabeled)} frames.\n`,
   );
   const o: TrainLifterOptions = { ...baseOptions, receptiveField: rf };
+  const d = DEFAULT_SEMI_SUPERVISED;
+  const semiOptions: SemiSupervisedOptions = {
+    warmupEpochs: num('semi-warmup', d.warmupEpochs),
+    weights: {
+      projection: num('semi-projection', d.weights.projection),
+      bone: num('semi-bone', d.weights.bone),
+      trajectory: num('semi-trajectory', d.weights.trajectory),
+    },
+    ...(argv.includes('--unlabeled-noise') ? { unlabeledNoiseProbability: num('unlabeled-noise', 0) } : {}),
+    ...(flag('bone-per-window') ? { boneLength: 'per-window' as const } : {}),
+  };
+  // Non-default semi-supervised options name their own checkpoint folder (a resume must not mix them).
+  const variant = [
+    semiOptions.warmupEpochs !== d.warmupEpochs ? `w${semiOptions.warmupEpochs}` : '',
+    semiOptions.weights.projection !== d.weights.projection ? `p${semiOptions.weights.projection}` : '',
+    semiOptions.weights.bone !== d.weights.bone ? `b${semiOptions.weights.bone}` : '',
+    semiOptions.weights.trajectory !== d.weights.trajectory ? `t${semiOptions.weights.trajectory}` : '',
+    semiOptions.unlabeledNoiseProbability !== undefined ? `un${semiOptions.unlabeledNoiseProbability}` : '',
+    semiOptions.boneLength === 'per-window' ? 'bw' : '',
+  ].join('');
+  console.log(`Semi-supervised options: ${JSON.stringify(semiOptions)}\n`);
   const sup = await trainAndEvaluate('sup10', o, { train: labeled, validation: split.validation }, null);
   const semi = await trainAndEvaluate(
-    'semi10',
-    { ...o, semiSupervised: DEFAULT_SEMI_SUPERVISED },
+    variant ? `semi10-${variant}` : 'semi10',
+    { ...o, semiSupervised: semiOptions },
     { train: labeled, validation: split.validation, unlabeled },
     null,
   );

@@ -1,8 +1,8 @@
 /**
  * Training and fine-tuning a 3D lifter on the user's own mocap (issue 5), as a 'train-lifter' job:
  * BVH, C3D or TRC files and folders, a validation list or a default hold-out, the model's size and
- * schedule, and where the weights start (the shipped lifter, a lifter trained in the project, or
- * nothing). The model lands in
+ * schedule, where the weights start (the shipped lifter, a lifter trained in the project, or
+ * nothing), and optionally the project's pose tracks as unlabelled 2D (semi-supervised). The model lands in
  * trained_models (family 'lifter'), where lifting picks it up by name. Spread into `requests` in
  * contract.ts.
  */
@@ -62,6 +62,14 @@ export const lifterTrainInputSchema = z
       .optional(),
     /** Replace a project lifter of the same name (otherwise the name must be new). */
     replace: z.boolean().optional(),
+    /**
+     * Semi-supervised: pose tracks of this project learnt from as 2D only (VideoPose3D's
+     * back-projection); a run without `trackId` gives all its tracks. Empty or absent: supervised.
+     */
+    unlabeledTracks: z
+      .array(z.object({ runId: id, trackId: z.number().int().nonnegative().optional() }).strict())
+      .max(1000)
+      .optional(),
   })
   .strict()
   .refine((v) => (v.init === 'project') === (v.initLifter !== undefined), {
@@ -84,6 +92,9 @@ export const lifterTrainingRequests = {
       trainFrames: z.number().int(),
       validationFrames: z.number().int(),
       totalSteps: z.number().int(),
+      /** Semi-supervised: unlabelled frames (at the lifter's rate) and the track segments they come from. */
+      unlabeledFrames: z.number().int(),
+      unlabeledSegments: z.number().int(),
     }),
   },
   /** The project's trained lifters (trained_models, family 'lifter'). */

@@ -13,7 +13,7 @@ import { findTrainedModel, listTrainedModels } from '../../src/main/db/series';
 import { listLifters } from '../../src/main/inference/models';
 import { readOnnxMetadata } from '../../src/main/training/export-onnx';
 import { assertBuilt, cli, spawnCli } from '../helpers/app';
-import { tempDir } from '../helpers/media';
+import { makePersonVideo, tempDir } from '../helpers/media';
 import { brokenBvh, jointCentreTrc, syntheticBvh, writeText } from '../helpers/mocap-files';
 
 const tmp = tempDir('train-lifter-');
@@ -233,6 +233,58 @@ describe('kinema train-lifter --init <project lifter>', () => {
     const after = stored();
     expect(after.jobs.length).toBe(before.jobs.length);
     expect(after.models.find((x) => x.name === 'old')?.fineTunable).toBe(false);
+  }, 60_000);
+});
+
+describe("kinema train-lifter --unlabeled (semi-supervised on the project's footage)", () => {
+  let runId = 0;
+  beforeAll(() => {
+    makePersonVideo(join(tmp.dir, 'walk.mp4'), { fps: 25, seconds: 1.6, speed: 40 });
+    expect(run(['import', join(tmp.dir, 'walk.mp4')]).code).toBe(0);
+    const d = run(['detect', '1', '--json']);
+    expect(d.code).toBe(0);
+    runId = (JSON.parse(d.stdout) as { runId: number }).runId;
+  }, 120_000);
+
+  it('learns from a detected track as 2D only, and says so', () => {
+    const args = ['train-lifter', join(data, 'walk'), ...SMALL, '--epochs', '4', '--json'];
+    const semi = run([...args, '--name', 'semi', '--unlabeled', String(runId)]);
+    expect(semi.stderr).toContain('Train lifter "semi", semi-supervised');
+    expect(semi.stderr).toMatch(
+      /semi-supervised with \d+ unlabelled frames \(1 stretch\(es\) of 1 track\(s\)\)/,
+    );
+    expect(semi.code).toBe(0);
+    const sup = run([...args, '--name', 'sup']);
+    expect(sup.code).toBe(0);
+    const models = stored().models;
+    const m = models.find((x) => x.name === 'semi')!;
+    const frames = Number(/semi-supervised with (\d+) unlabelled frames/.exec(semi.stderr)![1]);
+    expect(frames).toBeGreaterThan(60); // 40 frames at 25 fps → 79 at 50 fps, less any thin start
+    expect(m.params.semiSupervised).toMatchObject({
+      warmupEpochs: 1,
+      segments: 1,
+      frames,
+      tracks: [{ runId, video: 'walk.mp4' }],
+    });
+    expect(models.find((x) => x.name === 'sup')!.params.semiSupervised).toBeNull();
+    // Same data, seed and steps: only the unlabelled windows differ, and they changed the model.
+    const db = openDatabase(project);
+    const onnx = (name: string) => Buffer.from(findTrainedModel(db, 'lifter', name).onnx);
+    const same = onnx('semi').equals(onnx('sup'));
+    db.close();
+    expect(same).toBe(false);
+  }, 120_000);
+
+  it('refuses unknown runs and tracks, bad values and a single epoch, queueing nothing', () => {
+    const before = stored();
+    const t = (unlabeled: string, extra: string[] = []) =>
+      run(['train-lifter', join(data, 'walk'), '--name', 'x', ...SMALL, '--unlabeled', unlabeled, ...extra])
+        .stderr;
+    expect(t('999')).toContain('Pose run 999 does not exist');
+    expect(t(`${runId}:42`)).toMatch(new RegExp(`run ${runId} has no track 42 \\(tracks: \\d`));
+    expect(t('walk')).toContain('--unlabeled takes RUN or RUN:TRACK');
+    expect(t(String(runId), ['--epochs', '1'])).toContain('needs at least 2 epochs');
+    expect(stored().jobs.length).toBe(before.jobs.length);
   }, 60_000);
 });
 

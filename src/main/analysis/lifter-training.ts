@@ -2,8 +2,10 @@
  * Checks a lifter training request before a 'train-lifter' job is queued (the request handler and
  * `kinema train-lifter` both call it): the name is free, the settings are consistent with the
  * starting weights, and every file reads, maps to the lifter's skeletons and is long enough for
- * the receptive field; fine-tuning a project lifter needs its stored training weights. Bad input is refused here with a message that says which file and why, and
- * nothing is queued or stored.
+ * the receptive field; fine-tuning a project lifter needs its stored training weights; tracks
+ * asked for as unlabelled 2D (semi-supervised) must exist, be liftable and have usable stretches.
+ * Bad input is refused here with a message that says which file or track and why, and nothing is
+ * queued or stored.
  */
 import { DEFAULT_LIFTER, PROJECT_LIFTER_PREFIX } from '../../shared/contract-lift';
 import { LIFTER_TRAIN_DEFAULTS, type LifterTrainInput } from '../../shared/contract-lifter-training';
@@ -11,7 +13,12 @@ import { KinemaError } from '../../shared/errors';
 import type { Db } from '../db/connection';
 import * as seriesDb from '../db/series';
 import { listLifters } from '../inference/models';
-import type { TrainLifterParams } from '../jobs/kinds/train-lifter';
+import * as posesDb from '../db/poses';
+import * as videosDb from '../db/videos';
+import type { TrainLifterParams, UnlabeledTrackParams } from '../jobs/kinds/train-lifter';
+import { isLiftable, MIN_SCORE } from '../lifting/core';
+import { MIN_SEEN_JOINTS, MIN_SEGMENT_S, unlabeledSegments } from '../lifting/unlabeled-tracks';
+import { serializeTrack } from '../vpd/crops-job';
 import { decodeWeights, loadWeightsFile } from '../training/checkpoint';
 import { loadLifterDatasets, planLifterDatasets } from '../training/lifter-data';
 import { receptiveFieldOf } from '../training/lifter-model';
@@ -23,6 +30,58 @@ export interface PreparedLifterTraining {
   title: string;
   trainFrames: number;
   validationFrames: number;
+  /** Semi-supervised: unlabelled frames at the lifter's rate, and their track segments. */
+  unlabeledFrames: number;
+  unlabeledSegments: number;
+}
+
+/**
+ * The tracks asked for as unlabelled 2D (a run without a track id: all its tracks), each with its
+ * video, checked: the run exists and is liftable, and together they have at least one usable
+ * segment (lifting/unlabeled-tracks.ts).
+ */
+export function resolveUnlabeledTracks(
+  db: Db,
+  wanted: NonNullable<LifterTrainInput['unlabeledTracks']>,
+): { tracks: UnlabeledTrackParams[]; frames: number; segments: number } {
+  const tracks: UnlabeledTrackParams[] = [];
+  const seen = new Set<string>();
+  let frames = 0;
+  let segments = 0;
+  for (const w of wanted) {
+    const { run, tracks: all } = posesDb.loadRunTracks(db, w.runId);
+    if (!isLiftable(run.skeletonId))
+      throw new KinemaError(
+        'BAD_INPUT',
+        `Unlabelled 2D: run ${w.runId} is ${run.skeletonId}; the lifter learns from COCO-17 (with or without feet) or H36M-17 tracks.`,
+      );
+    const picked = w.trackId === undefined ? all : all.filter((t) => t.trackId === w.trackId);
+    if (picked.length === 0)
+      throw new KinemaError(
+        'NOT_FOUND',
+        w.trackId === undefined
+          ? `Unlabelled 2D: run ${w.runId} has no tracks.`
+          : `Unlabelled 2D: run ${w.runId} has no track ${w.trackId} (tracks: ${all.map((t) => t.trackId).join(', ') || 'none'}).`,
+      );
+    const v = videosDb.getVideo(db, run.videoId);
+    const video = { width: v.width, height: v.height, fps: v.fps, name: v.fileName };
+    for (const track of picked) {
+      const key = `${w.runId}:${track.trackId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const parts = unlabeledSegments(track, video, w.runId, LIFTER_FPS);
+      if (parts.length === 0) continue;
+      segments += parts.length;
+      frames += parts.reduce((a, p) => a + p.pointsPx.length / 34, 0);
+      tracks.push({ runId: w.runId, track: serializeTrack(track), video });
+    }
+  }
+  if (wanted.length > 0 && segments === 0)
+    throw new KinemaError(
+      'NO_POSES',
+      `Unlabelled 2D: the chosen tracks have no stretch of ${MIN_SEGMENT_S} s or more with at least ${MIN_SEEN_JOINTS} keypoints per frame scoring ${MIN_SCORE} or more: nothing to learn from.`,
+    );
+  return { tracks, frames, segments };
 }
 
 /** Training weights a run can start from, and the model size they fix. */
@@ -116,6 +175,12 @@ export function prepareLifterTraining(
     noise: input.noise ?? d.noise,
     seed: input.seed ?? d.seed,
   };
+  const unlabeled = resolveUnlabeledTracks(db, input.unlabeledTracks ?? []);
+  if (unlabeled.tracks.length > 0 && settings.epochs < 2)
+    throw new KinemaError(
+      'BAD_OPTIONS',
+      'Semi-supervised training needs at least 2 epochs (the first ones train the trajectory model on the mocap alone).',
+    );
   const plan = planLifterDatasets(input.files, input.validationFiles ?? []);
   const data = loadLifterDatasets(plan, { fps: LIFTER_FPS, receptiveField });
   if (start?.bytes) writeCachedFile(start.path, start.bytes);
@@ -131,11 +196,15 @@ export function prepareLifterTraining(
     initWeightsPath: start?.path ?? null,
     initModelId: start?.id ?? null,
     totalSteps,
+    unlabeled: unlabeled.tracks,
   };
+  const how = unlabeled.tracks.length > 0 ? ', semi-supervised' : '';
   return {
     params,
-    title: start ? `Fine-tune lifter "${name}" from ${start.id}` : `Train lifter "${name}"`,
+    title: start ? `Fine-tune lifter "${name}" from ${start.id}${how}` : `Train lifter "${name}"${how}`,
     trainFrames: data.trainFrames,
     validationFrames: data.validationFrames,
+    unlabeledFrames: unlabeled.frames,
+    unlabeledSegments: unlabeled.segments,
   };
 }

@@ -14,7 +14,8 @@ export const lifterTrainingHandlers: {
   ) => Promise<RequestOutput<K>> | RequestOutput<K>;
 } = {
   'lifterTraining.start': (ws, input) => {
-    const { params, title, trainFrames, validationFrames } = prepareLifterTraining(ws.db, input, ws.cacheDir);
+    const { params, title, trainFrames, validationFrames, unlabeledFrames, unlabeledSegments } =
+      prepareLifterTraining(ws.db, input, ws.cacheDir);
     const job = ws.enqueueJob('train-lifter', title, params);
     return {
       jobId: job.id,
@@ -25,6 +26,8 @@ export const lifterTrainingHandlers: {
       trainFrames,
       validationFrames,
       totalSteps: params.totalSteps,
+      unlabeledFrames,
+      unlabeledSegments,
     };
   },
   'lifterTraining.models': (ws) => seriesDb.listTrainedModels(ws.db, 'lifter'),

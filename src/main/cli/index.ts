@@ -99,12 +99,14 @@ Project commands (need --project FILE.kinema):
                                 VideoPose3D's --viz-export layout; --render: video + 3D skeleton
   train-lifter <files/dirs...> --name N [--val FILE/DIR]... [--rf 1|27|81|243] [--channels 256]
                [--epochs 20] [--batch 256] [--lr X] [--noise|--no-noise]
-               [--init shipped|none|LIFTER] [--seed 1] [--replace]
+               [--init shipped|none|LIFTER] [--seed 1] [--replace] [--unlabeled RUN[:TRACK]]...
                                 train or fine-tune (default: from the shipped lifter when the size
                                 matches; --init LIFTER: from a lifter trained in the project, keeping
                                 its size) a 3D lifter on BVH/C3D/TRC mocap; --val: validation files
-                                (default: about one file in five held out); waits, printing the
-                                loss and validation MPJPE; stores the lifter (lift --lifter N)
+                                (default: about one file in five held out); --unlabeled: also learn
+                                from the project's pose tracks as 2D only (semi-supervised, all of a
+                                run's tracks or one); waits, printing the loss and validation MPJPE;
+                                stores the lifter (lift --lifter N)
   eval-lifter <files/dirs...> [--lifter shipped|ID|NAME] [--noise] [--views 2]
                                 MPJPE, P-MPJPE, N-MPJPE and velocity error of a lifter on mocap
                                 files (virtual cameras), overall, per action (file/folder name)
@@ -263,6 +265,7 @@ async function main(): Promise<void> {
       lifter: { type: 'string' },
       render: { type: 'string' },
       val: { type: 'string', multiple: true },
+      unlabeled: { type: 'string', multiple: true },
       rf: { type: 'string' },
       channels: { type: 'string' },
       epochs: { type: 'string' },

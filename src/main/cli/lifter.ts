@@ -43,7 +43,23 @@ export interface TrainLifterArgs {
   'no-noise'?: boolean;
   init?: string;
   replace?: boolean;
+  /** RUN or RUN:TRACK, repeatable: pose tracks learnt from as 2D only (semi-supervised). */
+  unlabeled?: string[];
   json?: boolean;
+}
+
+/** `--unlabeled RUN[:TRACK]` values → the request's unlabeledTracks. */
+function unlabeledArg(values: string[] | undefined): LifterTrainInput['unlabeledTracks'] {
+  if (!values || values.length === 0) return undefined;
+  return values.map((v) => {
+    const m = /^(\d+)(?::(\d+))?$/.exec(v.trim());
+    if (!m)
+      throw new KinemaError(
+        'BAD_ARGS',
+        `--unlabeled takes RUN or RUN:TRACK (pose run and track ids), got "${v}"`,
+      );
+    return m[2] === undefined ? { runId: Number(m[1]) } : { runId: Number(m[1]), trackId: Number(m[2]) };
+  });
 }
 
 /** The request `kinema train-lifter` sends, validated by the contract's schema. */
@@ -69,6 +85,7 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
     init,
     initLifter,
     replace: a.replace || undefined,
+    unlabeledTracks: unlabeledArg(a.unlabeled),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -79,6 +96,7 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
       validationFiles: '--val',
       name: '--name',
       initLifter: '--init',
+      unlabeledTracks: '--unlabeled',
     };
     const key = String(issue.path[0] ?? '');
     throw new KinemaError('BAD_ARGS', `${flag[key] ?? `--${key}`}: ${issue.message}`);
@@ -89,7 +107,8 @@ export function trainLifterInput(files: string[], a: TrainLifterArgs): LifterTra
 /** Checks, queues and waits for a train-lifter job, printing the loss and validation curve. */
 export async function trainLifterCommand(ws: Workstation, files: string[], a: TrainLifterArgs): Promise<Job> {
   const input = trainLifterInput(files, a);
-  const { params, title, trainFrames, validationFrames } = prepareLifterTraining(ws.db, input, ws.cacheDir);
+  const { params, title, trainFrames, validationFrames, unlabeledFrames, unlabeledSegments } =
+    prepareLifterTraining(ws.db, input, ws.cacheDir);
   const job = ws.enqueueJob('train-lifter', title, params);
   const s = params.settings;
   const held =
@@ -97,7 +116,7 @@ export async function trainLifterCommand(ws: Workstation, files: string[], a: Tr
       ? 'validating on the last fifth of the take'
       : `validating on ${params.validationFiles.length} ${params.holdOut === 'user' ? 'given' : 'held-out'} file(s) (${validationFrames} frames)`;
   process.stderr.write(
-    `[job ${job.id}] ${title}: ${params.trainFiles.length} file(s), ${trainFrames} frames at ${LIFTER_FPS} fps, ${held}; receptive field ${s.receptiveField}, ${s.channels} channels, ${s.epochs} epochs of ${params.totalSteps / s.epochs} steps, batch ${s.batchSize}, lr ${s.learningRate}, noise ${s.noise ? 'on' : 'off'}${params.init !== 'none' ? `, from ${params.initModelId}` : ''}\n`,
+    `[job ${job.id}] ${title}: ${params.trainFiles.length} file(s), ${trainFrames} frames at ${LIFTER_FPS} fps, ${held}; receptive field ${s.receptiveField}, ${s.channels} channels, ${s.epochs} epochs of ${params.totalSteps / s.epochs} steps, batch ${s.batchSize}, lr ${s.learningRate}, noise ${s.noise ? 'on' : 'off'}${params.init !== 'none' ? `, from ${params.initModelId}` : ''}${unlabeledSegments > 0 ? `; semi-supervised with ${unlabeledFrames} unlabelled frames (${unlabeledSegments} stretch(es) of ${params.unlabeled?.length} track(s))` : ''}\n`,
   );
   let lastPhase = '';
   const offJob = ws.on('job.updated', (j) => {

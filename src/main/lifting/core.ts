@@ -58,7 +58,7 @@ export function isLiftable(skeletonId: string): skeletonId is LiftInputSkeleton 
 }
 
 /** Keypoints with a usable score and finite coordinates. */
-function seenCount(kp: Float32Array, offset: number, k: number): number {
+export function seenCount(kp: Float32Array, offset: number, k: number): number {
   let n = 0;
   for (let j = 0; j < k; j++) {
     const i = offset + j * 3;

@@ -6,6 +6,7 @@
  * viewer read a project lifter exactly like the shipped one).
  */
 import { DEFAULT_SAMPLE_OPTIONS, type LiftingSequence } from '../../shared/lifting/dataset';
+import type { Track2d } from '../../shared/lifting/track-windows';
 import type { MetricSet, MetricsSummary } from '../../shared/lifting/metrics';
 import { DEFAULT_NOISE } from '../../shared/lifting/noise';
 import type { InputNormalization } from '../../shared/lifting/normalize';
@@ -14,8 +15,10 @@ import { evaluateLifter } from './evaluate';
 import { lifterToOnnx, verifyLifterOnnx } from './export-onnx';
 import { LifterModel, receptiveFieldOf, type LifterWeights } from './lifter-model';
 import {
+  DEFAULT_SEMI_SUPERVISED,
   DEFAULT_TRAIN_OPTIONS,
   trainLifter,
+  type SemiSupervisedOptions,
   type TrainControl,
   type TrainLifterOptions,
   type TrainResult,
@@ -25,6 +28,7 @@ export interface LifterSplit {
   train: LiftingSequence[];
   validation: LiftingSequence[];
   unlabeled?: LiftingSequence[];
+  unlabeledTracks?: Track2d[];
 }
 
 export interface EvaluatedLifter {
@@ -140,4 +144,13 @@ export function lifterTrainOptions(s: LifterTrainingSettings, totalSteps: number
       noiseProbability: s.noise ? DEFAULT_SAMPLE_OPTIONS.noiseProbability : 0,
     },
   };
+}
+
+/**
+ * Semi-supervised options of a job: the defaults, with the warm-up (supervised pose, and the
+ * trajectory model learning the root on the mocap) at most a quarter of the epochs, at least one.
+ */
+export function appSemiSupervised(epochs: number): SemiSupervisedOptions {
+  const warmupEpochs = Math.min(DEFAULT_SEMI_SUPERVISED.warmupEpochs, Math.max(1, Math.floor(epochs / 4)));
+  return { ...DEFAULT_SEMI_SUPERVISED, warmupEpochs };
 }

@@ -16,7 +16,10 @@
  *   projection: mean over windows and joints of ‖π(P) − p‖, P = pose + root, π the pinhole with
  *     radial distortion in screen-normalised units (dataset.ts normalizedIntrinsics), depth
  *     clamped at 0.1 m (no gradient below it);
- *   bone length: mean over bones of |mean_labelled(ℓ) − mean_unlabelled(ℓ)|, ℓ = ‖P_child − P_parent‖;
+ *   bone length: mean over bones of |mean_labelled(ℓ) − mean_unlabelled(ℓ)|, ℓ = ‖P_child − P_parent‖
+ *     ('batch-mean', the paper's), or mean over unlabelled windows and bones of
+ *     |ℓ − mean_labelled(ℓ)| ('per-window': every unlabelled skeleton, not only their average, must
+ *     have plausible bones, so an unsure depth cannot be answered with a foreshortened limb);
  *   trajectory: mean over labelled windows of ‖root' − root‖ / z.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -60,8 +63,12 @@ export interface SemiLossInputs {
   observed2d: tf.Tensor2D;
   intrinsics: tf.Tensor2D;
   weights: { projection: number; bone: number; trajectory: number };
+  /** How the bone-length term compares unlabelled with labelled bones (default 'batch-mean'). */
+  boneLength?: BoneLengthTerm;
   parents?: readonly number[];
 }
+
+export type BoneLengthTerm = 'batch-mean' | 'per-window';
 
 export interface SemiLossOutputs {
   /** Loss values (metres or screen-normalised units), as scalars. */
@@ -148,16 +155,26 @@ export function semiSupervisedLosses(i: SemiLossInputs): SemiLossOutputs {
   const K = inc.shape[0];
   const len = tf.sqrt(tf.add(tf.sum(tf.square(vec), -1), eps)); // [B, K]
   const meanL = tf.mean(tf.slice(len, [0, 0], [Bl, K]), 0);
-  const meanU = tf.mean(tf.slice(len, [Bl, 0], [Bu, K]), 0);
-  const bone = tf.mean(tf.abs(tf.sub(meanL, meanU))) as tf.Scalar;
-  const s = tf.mul(tf.sign(tf.sub(meanL, meanU)), i.weights.bone / K); // [K]
-  const dLen = tf.concat(
-    [
-      tf.tile(tf.reshape(tf.div(s, Bl), [1, K]), [Bl, 1]),
-      tf.tile(tf.reshape(tf.div(tf.neg(s), Bu), [1, K]), [Bu, 1]),
-    ],
-    0,
-  );
+  let bone: tf.Scalar;
+  let dLen: tf.Tensor;
+  if ((i.boneLength ?? 'batch-mean') === 'batch-mean') {
+    const meanU = tf.mean(tf.slice(len, [Bl, 0], [Bu, K]), 0);
+    bone = tf.mean(tf.abs(tf.sub(meanL, meanU))) as tf.Scalar;
+    const s = tf.mul(tf.sign(tf.sub(meanL, meanU)), i.weights.bone / K); // [K]
+    dLen = tf.concat(
+      [
+        tf.tile(tf.reshape(tf.div(s, Bl), [1, K]), [Bl, 1]),
+        tf.tile(tf.reshape(tf.div(tf.neg(s), Bu), [1, K]), [Bu, 1]),
+      ],
+      0,
+    );
+  } else {
+    const diff = tf.sub(tf.slice(len, [Bl, 0], [Bu, K]), meanL); // [Bu, K]
+    bone = tf.mean(tf.abs(diff)) as tf.Scalar;
+    const sU = tf.mul(tf.sign(diff), i.weights.bone / (Bu * K));
+    const sL = tf.div(tf.neg(tf.sum(sU, 0, true)), Bl); // [1, K]: through the labelled mean
+    dLen = tf.concat([tf.tile(sL, [Bl, 1]), sU], 0);
+  }
   const dVec = tf.mul(tf.reshape(dLen, [Bl + Bu, K, 1]), tf.div(vec, tf.reshape(len, [Bl + Bu, K, 1])));
   // back to joints: [B, K, 3] → [B, 3, K] → [B·3, K] · inc [K, J] → [B, 3, J] → [B, J, 3]
   const dBone = tf.reshape(

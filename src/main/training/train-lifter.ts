@@ -21,8 +21,9 @@
  *
  * Semi-supervised (options.semiSupervised, data.unlabeled; semi-supervised.ts): a trajectory
  * model is trained alongside on the labelled windows; after the warm-up epochs every step also
- * draws a batch of unlabelled windows (2D only), back-projects the two models' predictions and adds
- * the bone-length term. Both models and their optimizers are checkpointed.
+ * draws a batch of unlabelled windows (2D only: mocap rendered through virtual cameras, or real
+ * pose tracks with an assumed camera, track-windows.ts), back-projects the two models' predictions
+ * and adds the bone-length term. Both models and their optimizers are checkpointed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -30,7 +31,9 @@ import {
   WindowSampler,
   type LiftingSequence,
   type SampleOptions,
+  type WindowSource,
 } from '../../shared/lifting/dataset';
+import { TrackWindowSampler, type Track2d } from '../../shared/lifting/track-windows';
 import type { MetricSet } from '../../shared/lifting/metrics';
 import { deriveSeed, Rng } from '../../shared/lifting/rng';
 import { KinemaError } from '../../shared/errors';
@@ -46,7 +49,7 @@ import {
   type LifterWeights,
   type NamedTensor,
 } from './lifter-model';
-import { semiSupervisedLosses, trajectoryLoss } from './semi-supervised';
+import { semiSupervisedLosses, trajectoryLoss, type BoneLengthTerm } from './semi-supervised';
 import { initTrainingBackend, type BackendChoice, type TrainingBackend } from './tf-backend';
 
 export interface TrainLifterOptions {
@@ -85,6 +88,13 @@ export interface TrainLifterOptions {
 export interface SemiSupervisedOptions {
   warmupEpochs: number;
   weights: { projection: number; bone: number; trajectory: number };
+  /**
+   * Probability that an unlabelled window gets detector noise; absent = the labelled windows'
+   * `sample.noiseProbability`. (Unlabelled tracks from a real detector are noisy already.)
+   */
+  unlabeledNoiseProbability?: number;
+  /** The bone-length term's form (semi-supervised.ts); absent = 'batch-mean', the paper's. */
+  boneLength?: BoneLengthTerm;
 }
 
 export const DEFAULT_SEMI_SUPERVISED: SemiSupervisedOptions = {
@@ -303,6 +313,18 @@ export function checkTrainOptions(o: TrainLifterOptions): void {
       `windowsPerEpoch must be null or an integer ≥ batchSize, got ${o.windowsPerEpoch}`,
     );
   }
+  const semi = o.semiSupervised;
+  if (semi) {
+    if (!(Number.isInteger(semi.warmupEpochs) && semi.warmupEpochs >= 0))
+      throw new KinemaError('BAD_OPTIONS', `warmupEpochs must be an integer ≥ 0, got ${semi.warmupEpochs}`);
+    for (const [k, v] of Object.entries(semi.weights)) {
+      if (!(v >= 0 && Number.isFinite(v)))
+        throw new KinemaError('BAD_OPTIONS', `The ${k} loss weight must be ≥ 0, got ${v}`);
+    }
+    const p = semi.unlabeledNoiseProbability;
+    if (p !== undefined && !(p >= 0 && p <= 1))
+      throw new KinemaError('BAD_OPTIONS', `unlabeledNoiseProbability must be in [0, 1], got ${p}`);
+  }
 }
 
 /**
@@ -367,6 +389,27 @@ export interface TrainingData {
   validation: readonly LiftingSequence[];
   /** Semi-supervised: sequences used as 2D only (their 3D is never read by a loss). */
   unlabeled?: readonly LiftingSequence[];
+  /** Semi-supervised: real 2D tracks (footage, no 3D), used instead of `unlabeled` when given. */
+  unlabeledTracks?: readonly Track2d[];
+}
+
+/** Where a semi-supervised run draws its unlabelled windows from (null: supervised). */
+function unlabeledSource(data: TrainingData, o: TrainLifterOptions): WindowSource | null {
+  const semi = o.semiSupervised;
+  if (!semi) return null;
+  if (data.unlabeledTracks && data.unlabeledTracks.length > 0)
+    return new TrackWindowSampler(data.unlabeledTracks, {
+      receptiveField: o.receptiveField,
+      inputNormalization: o.sample.inputNormalization,
+      flipProbability: o.sample.flipProbability,
+    });
+  if (data.unlabeled && data.unlabeled.length > 0)
+    return new WindowSampler(data.unlabeled, {
+      ...o.sample,
+      noiseProbability: semi.unlabeledNoiseProbability ?? o.sample.noiseProbability,
+      receptiveField: o.receptiveField,
+    });
+  throw new KinemaError('BAD_OPTIONS', 'Semi-supervised training needs unlabelled sequences or 2D tracks.');
 }
 
 /** Trains a lifter; see the module comment. */
@@ -377,9 +420,7 @@ export async function trainLifter(
 ): Promise<TrainResult> {
   checkTrainOptions(options);
   const semi = options.semiSupervised ?? null;
-  if (semi && !(data.unlabeled && data.unlabeled.length > 0)) {
-    throw new KinemaError('BAD_OPTIONS', 'Semi-supervised training needs unlabelled sequences.');
-  }
+  const unlabeledSampler = unlabeledSource(data, options);
   const backend = await initTrainingBackend(options.backend);
   const o = options;
   const J = 17;
@@ -442,9 +483,6 @@ export async function trainLifter(
     const rf = o.receptiveField;
     const input = new Float32Array(B * rf * J * 2);
     const target = new Float32Array(B * J * 3);
-    const unlabeledSampler = semi
-      ? new WindowSampler(data.unlabeled!, { ...o.sample, receptiveField: o.receptiveField })
-      : null;
     const rayL = new Float32Array(semi ? B * rf * J * 2 : 0);
     const rootL = new Float32Array(semi ? B * 3 : 0);
     const inputU = new Float32Array(semi ? B * rf * J * 2 : 0);
@@ -556,6 +594,7 @@ export async function trainLifter(
             observed2d: tf.tensor2d(centerU, [B, J * 2]),
             intrinsics: tf.tensor2d(intrU, [B, 6]),
             weights: semi.weights,
+            boneLength: semi.boneLength,
           });
           adam.apply(model.params, model.backward(p.cache, r.dPose), lr);
           trajAdam!.apply(traj!.params, traj!.backward(t.cache, r.dTraj), lr);

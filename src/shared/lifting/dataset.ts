@@ -403,7 +403,36 @@ function hashString(s: string): number {
  * batch for given window indices; its randomness comes only from the seed passed in, so a batch
  * can be rebuilt exactly (resume from a checkpoint).
  */
-export class WindowSampler {
+/** What training draws windows from: mocap rendered through virtual cameras, or real 2D tracks (track-windows.ts). */
+export interface WindowSource {
+  readonly windowCount: number;
+  fill(
+    indices: ArrayLike<number>,
+    seed: number,
+    input: Float32Array,
+    target: Float32Array,
+    extras?: WindowExtras,
+  ): void;
+}
+
+/**
+ * Writes (u − cx) / fx, (v − cy) / fy of screen-normalised points (distortion ignored) into `out`
+ * at `offset`: the trajectory model's input (WindowExtras.cameraNormalized).
+ */
+export function writeCameraNormalized(
+  out: Float32Array,
+  offset: number,
+  screen: Float32Array,
+  intrinsics: readonly number[],
+): void {
+  const [fx, fy, cx, cy] = intrinsics;
+  for (let i = 0; i < screen.length / 2; i++) {
+    out[offset + i * 2] = (screen[i * 2] - cx) / fx;
+    out[offset + i * 2 + 1] = (screen[i * 2 + 1] - cy) / fy;
+  }
+}
+
+export class WindowSampler implements WindowSource {
   readonly windowCount: number;
   private readonly starts: number[] = [];
 
@@ -483,15 +512,7 @@ export class WindowSampler {
       }
       input.set(inp, b * rf * 34);
       target.set(tgt, b * 51);
-      if (extras?.cameraNormalized) {
-        // (u − cx) / fx, (v − cy) / fy in screen-normalised units (distortion ignored)
-        const [fx, fy, cx, cy] = intr;
-        const out = extras.cameraNormalized;
-        for (let i = 0; i < rf * 17; i++) {
-          out[b * rf * 34 + i * 2] = (screen[i * 2] - cx) / fx;
-          out[b * rf * 34 + i * 2 + 1] = (screen[i * 2 + 1] - cy) / fy;
-        }
-      }
+      if (extras?.cameraNormalized) writeCameraNormalized(extras.cameraNormalized, b * rf * 34, screen, intr);
       if (extras?.center2d) extras.center2d.set(screen.subarray(pad * 34, pad * 34 + 34), b * 34);
       if (extras?.root) extras.root.set(root, b * 3);
       if (extras?.intrinsics) extras.intrinsics.set(intr, b * 6);

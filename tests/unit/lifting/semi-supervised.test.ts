@@ -26,110 +26,116 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('semi-supervised losses', () => {
-  it('match a float64 reference and its finite-difference gradients', () => {
-    const Bl = 3;
-    const Bu = 4;
-    const B = Bl + Bu;
-    const J = 17;
-    const rng = new Rng(1);
-    const pose = Float64Array.from({ length: B * 51 }, () => 0.3 * rng.normal());
-    const traj = Float64Array.from({ length: B * 3 }, (_, i) =>
-      i % 3 === 2 ? 4 + rng.uniform(0, 3) : rng.normal(),
-    );
-    const target = Float64Array.from({ length: Bl * 51 }, () => 0.3 * rng.normal());
-    const root = Float64Array.from({ length: Bl * 3 }, (_, i) =>
-      i % 3 === 2 ? 4 + rng.uniform(0, 3) : rng.normal(),
-    );
-    const obs = Float64Array.from({ length: Bu * 34 }, () => 0.2 * rng.normal());
-    const intr = Float64Array.from(
-      { length: Bu * 6 },
-      (_, i) => [1.5, 1.5, 0.02, -0.01, -0.1, 0.02][i % 6] * (1 + 0.1 * rng.normal()),
-    );
-    const W = { projection: 0.7, bone: 1.3, trajectory: 0.5 };
-    const bones = H36M17_PARENTS.map((p, j) => [j, p]).filter(([, p]) => p >= 0);
-    const reference = (): number => {
-      let sup = 0;
-      for (let b = 0; b < Bl; b++)
-        for (let j = 0; j < J; j++) {
+  it.each(['batch-mean', 'per-window'] as const)(
+    'match a float64 reference and its finite-difference gradients (bone term %s)',
+    (boneLength) => {
+      const Bl = 3;
+      const Bu = 4;
+      const B = Bl + Bu;
+      const J = 17;
+      const rng = new Rng(1);
+      const pose = Float64Array.from({ length: B * 51 }, () => 0.3 * rng.normal());
+      const traj = Float64Array.from({ length: B * 3 }, (_, i) =>
+        i % 3 === 2 ? 4 + rng.uniform(0, 3) : rng.normal(),
+      );
+      const target = Float64Array.from({ length: Bl * 51 }, () => 0.3 * rng.normal());
+      const root = Float64Array.from({ length: Bl * 3 }, (_, i) =>
+        i % 3 === 2 ? 4 + rng.uniform(0, 3) : rng.normal(),
+      );
+      const obs = Float64Array.from({ length: Bu * 34 }, () => 0.2 * rng.normal());
+      const intr = Float64Array.from(
+        { length: Bu * 6 },
+        (_, i) => [1.5, 1.5, 0.02, -0.01, -0.1, 0.02][i % 6] * (1 + 0.1 * rng.normal()),
+      );
+      const W = { projection: 0.7, bone: 1.3, trajectory: 0.5 };
+      const bones = H36M17_PARENTS.map((p, j) => [j, p]).filter(([, p]) => p >= 0);
+      const reference = (): number => {
+        let sup = 0;
+        for (let b = 0; b < Bl; b++)
+          for (let j = 0; j < J; j++) {
+            let q = 0;
+            for (let c = 0; c < 3; c++) q += (pose[b * 51 + j * 3 + c] - target[b * 51 + j * 3 + c]) ** 2;
+            sup += Math.sqrt(q + 1e-12) / (Bl * J);
+          }
+        let tr = 0;
+        for (let b = 0; b < Bl; b++) {
           let q = 0;
-          for (let c = 0; c < 3; c++) q += (pose[b * 51 + j * 3 + c] - target[b * 51 + j * 3 + c]) ** 2;
-          sup += Math.sqrt(q + 1e-12) / (Bl * J);
+          for (let c = 0; c < 3; c++) q += (traj[b * 3 + c] - root[b * 3 + c]) ** 2;
+          tr += Math.sqrt(q + 1e-12) / Math.max(root[b * 3 + 2], 0.1) / Bl;
         }
-      let tr = 0;
-      for (let b = 0; b < Bl; b++) {
-        let q = 0;
-        for (let c = 0; c < 3; c++) q += (traj[b * 3 + c] - root[b * 3 + c]) ** 2;
-        tr += Math.sqrt(q + 1e-12) / Math.max(root[b * 3 + 2], 0.1) / Bl;
-      }
-      let pr = 0;
-      for (let u = 0; u < Bu; u++) {
-        const b = Bl + u;
-        const [fx, fy, cx, cy, k1, k2] = Array.from(intr.slice(u * 6, u * 6 + 6));
-        for (let j = 0; j < J; j++) {
-          const X = pose[b * 51 + j * 3] + traj[b * 3];
-          const Y = pose[b * 51 + j * 3 + 1] + traj[b * 3 + 1];
-          const Z = Math.max(0.1, pose[b * 51 + j * 3 + 2] + traj[b * 3 + 2]);
-          const r2 = (X / Z) ** 2 + (Y / Z) ** 2;
-          const d = 1 + k1 * r2 + k2 * r2 * r2;
-          const du = (fx * d * X) / Z + cx - obs[u * 34 + j * 2];
-          const dv = (fy * d * Y) / Z + cy - obs[u * 34 + j * 2 + 1];
-          pr += Math.sqrt(du * du + dv * dv + 1e-12) / (Bu * J);
+        let pr = 0;
+        for (let u = 0; u < Bu; u++) {
+          const b = Bl + u;
+          const [fx, fy, cx, cy, k1, k2] = Array.from(intr.slice(u * 6, u * 6 + 6));
+          for (let j = 0; j < J; j++) {
+            const X = pose[b * 51 + j * 3] + traj[b * 3];
+            const Y = pose[b * 51 + j * 3 + 1] + traj[b * 3 + 1];
+            const Z = Math.max(0.1, pose[b * 51 + j * 3 + 2] + traj[b * 3 + 2]);
+            const r2 = (X / Z) ** 2 + (Y / Z) ** 2;
+            const d = 1 + k1 * r2 + k2 * r2 * r2;
+            const du = (fx * d * X) / Z + cx - obs[u * 34 + j * 2];
+            const dv = (fy * d * Y) / Z + cy - obs[u * 34 + j * 2 + 1];
+            pr += Math.sqrt(du * du + dv * dv + 1e-12) / (Bu * J);
+          }
         }
-      }
-      let bo = 0;
-      for (const [c, p] of bones) {
-        let ml = 0;
-        let mu = 0;
-        for (let b = 0; b < B; b++) {
+        const boneLen = (b: number, c: number, p: number): number => {
           let q = 0;
           for (let k = 0; k < 3; k++) q += (pose[b * 51 + c * 3 + k] - pose[b * 51 + p * 3 + k]) ** 2;
-          if (b < Bl) ml += Math.sqrt(q + 1e-12) / Bl;
-          else mu += Math.sqrt(q + 1e-12) / Bu;
+          return Math.sqrt(q + 1e-12);
+        };
+        let bo = 0;
+        for (const [c, p] of bones) {
+          let ml = 0;
+          let mu = 0;
+          for (let b = 0; b < Bl; b++) ml += boneLen(b, c, p) / Bl;
+          for (let b = Bl; b < B; b++) mu += boneLen(b, c, p) / Bu;
+          if (boneLength === 'batch-mean') bo += Math.abs(ml - mu) / bones.length;
+          else for (let b = Bl; b < B; b++) bo += Math.abs(boneLen(b, c, p) - ml) / (bones.length * Bu);
         }
-        bo += Math.abs(ml - mu) / bones.length;
-      }
-      return sup + W.trajectory * tr + W.projection * pr + W.bone * bo;
-    };
-    const t2 = (a: Float64Array, rows: number, cols: number): tf.Tensor2D =>
-      tf.tensor2d(Float32Array.from(a), [rows, cols]);
-    let total = NaN;
-    let dPose: Float32Array = new Float32Array(0);
-    let dTraj: Float32Array = new Float32Array(0);
-    tf.tidy(() => {
-      const r = semiSupervisedLosses({
-        pose: t2(pose, B, 51),
-        traj: t2(traj, B, 3),
-        labelled: Bl,
-        target: t2(target, Bl, 51),
-        root: t2(root, Bl, 3),
-        observed2d: t2(obs, Bu, 34),
-        intrinsics: t2(intr, Bu, 6),
-        weights: W,
+        return sup + W.trajectory * tr + W.projection * pr + W.bone * bo;
+      };
+      const t2 = (a: Float64Array, rows: number, cols: number): tf.Tensor2D =>
+        tf.tensor2d(Float32Array.from(a), [rows, cols]);
+      let total = NaN;
+      let dPose: Float32Array = new Float32Array(0);
+      let dTraj: Float32Array = new Float32Array(0);
+      tf.tidy(() => {
+        const r = semiSupervisedLosses({
+          pose: t2(pose, B, 51),
+          traj: t2(traj, B, 3),
+          labelled: Bl,
+          target: t2(target, Bl, 51),
+          root: t2(root, Bl, 3),
+          observed2d: t2(obs, Bu, 34),
+          intrinsics: t2(intr, Bu, 6),
+          weights: W,
+          boneLength,
+        });
+        total =
+          r.supervised.dataSync()[0] +
+          W.trajectory * r.trajectory.dataSync()[0] +
+          W.projection * r.projection.dataSync()[0] +
+          W.bone * r.bone.dataSync()[0];
+        dPose = r.dPose.dataSync() as Float32Array;
+        dTraj = r.dTraj.dataSync() as Float32Array;
       });
-      total =
-        r.supervised.dataSync()[0] +
-        W.trajectory * r.trajectory.dataSync()[0] +
-        W.projection * r.projection.dataSync()[0] +
-        W.bone * r.bone.dataSync()[0];
-      dPose = r.dPose.dataSync() as Float32Array;
-      dTraj = r.dTraj.dataSync() as Float32Array;
-    });
-    expect(total).toBeCloseTo(reference(), 5);
-    for (const [arr, g] of [
-      [pose, dPose],
-      [traj, dTraj],
-    ] as const) {
-      for (let i = 0; i < arr.length; i++) {
-        const o = arr[i];
-        arr[i] = o + 1e-6;
-        const lp = reference();
-        arr[i] = o - 1e-6;
-        const lm = reference();
-        arr[i] = o;
-        expect(Math.abs(g[i] - (lp - lm) / 2e-6)).toBeLessThan(1e-5);
+      expect(total).toBeCloseTo(reference(), 5);
+      for (const [arr, g] of [
+        [pose, dPose],
+        [traj, dTraj],
+      ] as const) {
+        for (let i = 0; i < arr.length; i++) {
+          const o = arr[i];
+          arr[i] = o + 1e-6;
+          const lp = reference();
+          arr[i] = o - 1e-6;
+          const lm = reference();
+          arr[i] = o;
+          expect(Math.abs(g[i] - (lp - lm) / 2e-6)).toBeLessThan(1e-5);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('semi-supervised training', () => {

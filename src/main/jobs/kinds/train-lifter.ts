@@ -1,6 +1,7 @@
 /**
  * The train-lifter job: trains or fine-tunes a 3D lifter on the user's mocap files (BVH, C3D,
- * TRC; training/lifter-data.ts), scores it on the validation files (never trained on), exports the
+ * TRC; training/lifter-data.ts) — semi-supervised when pose tracks of the project come along as
+ * unlabelled 2D (lifting/unlabeled-tracks.ts, back-projection with an assumed focal length) —, scores it on the validation files (never trained on), exports the
  * ONNX with the shipped model's metadata and stores it in the project (trained_models, family
  * 'lifter') with its training weights, so a later run can fine-tune it.
  *
@@ -18,7 +19,10 @@ import type { MetricsSummary } from '../../../shared/lifting/metrics';
 import { H36M17_JOINTS } from '../../../shared/skeletons/h36m17';
 import { encodeWeights, loadWeightsFile } from '../../training/checkpoint';
 import { loadLifterDatasets, type HoldOut, type MocapFileRef } from '../../training/lifter-data';
+import { unlabeledSegments, type UnlabeledVideo } from '../../lifting/unlabeled-tracks';
+import { deserializeTrack, type SerializedTrack } from '../../vpd/crops-job';
 import {
+  appSemiSupervised,
   exportLifter,
   LIFTER_FPS,
   lifterOnnxMetadata,
@@ -44,6 +48,14 @@ export interface TrainLifterParams {
   initModelId: string | null;
   /** Training steps in all (checked by main from the frame counts), for the progress bar. */
   totalSteps: number;
+  /** Semi-supervised: pose tracks learnt from as 2D only (empty or absent: supervised). */
+  unlabeled?: UnlabeledTrackParams[];
+}
+
+export interface UnlabeledTrackParams {
+  runId: number;
+  track: SerializedTrack;
+  video: UnlabeledVideo;
 }
 
 export interface TrainLifterCheckpoint {
@@ -109,12 +121,18 @@ async function train(
         ctx.progress({ phase: 'load', done, total, message: `Read ${done} of ${total} files` }),
     },
   );
-  const options = lifterTrainOptions(p.settings, p.totalSteps);
+  const unlabeledTracks = (p.unlabeled ?? []).flatMap((u) =>
+    unlabeledSegments(deserializeTrack(u.track), u.video, u.runId, LIFTER_FPS),
+  );
+  const options = {
+    ...lifterTrainOptions(p.settings, p.totalSteps),
+    semiSupervised: unlabeledTracks.length > 0 ? appSemiSupervised(p.settings.epochs) : null,
+  };
   const initial = p.init !== 'none' && p.initWeightsPath ? loadWeightsFile(p.initWeightsPath).weights : null;
   const pending: Promise<unknown>[] = [];
   ctx.progress({ phase: 'train', done: ctx.checkpoint?.step ?? 0, total: p.totalSteps, message: 'Starting' });
   const trained = await trainAndEvaluateLifter(
-    data,
+    { ...data, unlabeledTracks },
     options,
     {
       signal: ctx.signal,
@@ -182,6 +200,18 @@ async function train(
     ...p.settings,
     init: p.init,
     initModel: p.initModelId,
+    semiSupervised: options.semiSupervised
+      ? {
+          ...options.semiSupervised,
+          tracks: (p.unlabeled ?? []).map((u) => ({
+            runId: u.runId,
+            trackId: u.track.trackId,
+            video: u.video.name,
+          })),
+          segments: unlabeledTracks.length,
+          frames: unlabeledTracks.reduce((a, t) => a + t.pointsPx.length / 34, 0),
+        }
+      : null,
     fps: LIFTER_FPS,
     inputNormalization: options.sample.inputNormalization,
     backend: result.backend.backend,
