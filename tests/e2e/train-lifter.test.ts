@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/db/connection';
 import { listTrainedModels } from '../../src/main/db/series';
 import { assertBuilt, cli } from '../helpers/app';
-import { openWebApp, type WebApp } from '../helpers/web-app';
-import { tempDir } from '../helpers/media';
+import { openFirstVideo, openWebApp, type WebApp } from '../helpers/web-app';
+import { makePersonVideo, tempDir } from '../helpers/media';
 import { brokenBvh, syntheticBvh, writeText } from '../helpers/mocap-files';
 
 const tmp = tempDir('e2e-lifter-');
@@ -39,6 +39,10 @@ beforeAll(async () => {
       syntheticBvh({ motion: 'jump', frames: 480, scale: 0.8 + 0.2 * i }),
     );
   writeText(join(tmp.dir, 'bad', 'broken.bvh'), brokenBvh());
+  // A filmed walker with detected poses: unlabelled 2D for the semi-supervised run.
+  makePersonVideo(join(tmp.dir, 'walk.mp4'), { fps: 25, seconds: 1.6, speed: 40 });
+  expect(cli(['import', join(tmp.dir, 'walk.mp4'), '--project', project], env).code).toBe(0);
+  expect(cli(['detect', '1', '--project', project], env).code).toBe(0);
   app = await openWebApp(project, env);
   page = app.page;
 });
@@ -124,6 +128,41 @@ describe('Train lifter', () => {
     try {
       const child = listTrainedModels(db, 'lifter').find((m) => m.name === 'ui-lifter-2');
       expect(child?.params).toMatchObject({ init: 'project', initModel: 'lifter:ui-lifter', channels: 32 });
+    } finally {
+      db.close();
+    }
+    expect(app.pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('learns from the pose tracks on the player as 2D only (semi-supervised)', async () => {
+    await openFirstVideo(page);
+    await page.getByTestId('train-lifter-button').click();
+    const dialog = page.getByTestId('train-lifter-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('train-lifter-name').fill('ui-semi');
+    await page.getByTestId('train-lifter-path').fill(join(data, 'walk'));
+    await page.getByTestId('train-lifter-add-path').click();
+    await page.getByTestId('train-lifter-init').selectOption('project:ui-lifter');
+    const semi = page.getByTestId('train-lifter-semi');
+    expect(await semi.isDisabled()).toBe(false);
+    await semi.check();
+    expect(await dialog.innerText()).toMatch(/Also learn from the tracks of pose run \d+ \(/);
+    await page.getByTestId('train-lifter-epochs').fill('2');
+    await page.getByTestId('train-lifter-batch').fill('32');
+    await page.screenshot({ path: join(shots, 'train-lifter-semi.png') });
+    await page.getByTestId('train-lifter-submit').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .locator('[data-testid="job-row"][data-state="done"]', {
+        hasText: 'Fine-tune lifter "ui-semi" from lifter:ui-lifter, semi-supervised',
+      })
+      .waitFor({ timeout: 90_000 });
+    const db = openDatabase(project);
+    try {
+      const m = listTrainedModels(db, 'lifter').find((x) => x.name === 'ui-semi');
+      const semiParams = m?.params.semiSupervised as { frames: number; tracks: { video: string }[] };
+      expect(semiParams.frames).toBeGreaterThan(60);
+      expect(semiParams.tracks.map((t) => t.video)).toEqual(['walk.mp4']);
     } finally {
       db.close();
     }

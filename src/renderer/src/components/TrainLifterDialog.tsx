@@ -8,6 +8,7 @@ import {
 } from '../../../shared/contract-lifter-training';
 import { call, errorMessage } from '../api';
 import { dirname, resolveTyped } from '../paths';
+import { usePoses } from '../store/poses';
 import { useProject } from '../store/project';
 import { useToasts } from '../store/toasts';
 import { FileIcon, FolderIcon } from './icons';
@@ -80,6 +81,9 @@ function TrainLifterDialogBody() {
   const [batch, setBatch] = useState(LIFTER_TRAIN_DEFAULTS.batchSize);
   const [lr, setLr] = useState('');
   const [noise, setNoise] = useState(LIFTER_TRAIN_DEFAULTS.noise);
+  // Semi-supervised: the tracks of the pose run shown on the player, as 2D only.
+  const shownRun = usePoses((s) => s.runs.find((r) => r.id === s.selectedRunId) ?? null);
+  const [semi, setSemi] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const close = () => useTrainLifterDialog.getState().setOpen(false);
@@ -129,12 +133,15 @@ function TrainLifterDialogBody() {
         batchSize: batch,
         ...(lr.trim() ? { learningRate: Number(lr) } : {}),
         noise,
+        ...(semi && shownRun ? { unlabeledTracks: [{ runId: shownRun.id }] } : {}),
       };
       const r = await call('lifterTraining.start', input, { quiet: true });
+      const unlabeled =
+        r.unlabeledFrames > 0 ? ` and ${r.unlabeledFrames} unlabelled 2D frames (semi-supervised)` : '';
       useToasts
         .getState()
         .info(
-          `Training lifter "${r.name}" on ${r.trainFiles} file(s) (${r.trainFrames} frames), ${r.totalSteps} steps; the Jobs panel shows its curves.`,
+          `Training lifter "${r.name}" on ${r.trainFiles} file(s) (${r.trainFrames} frames)${unlabeled}, ${r.totalSteps} steps; the Jobs panel shows its curves.`,
         );
       close();
     } catch (e) {
@@ -349,6 +356,21 @@ function TrainLifterDialogBody() {
             detector-like 2D noise
           </label>
         </div>
+        <label
+          className="inline"
+          title="VideoPose3D's back-projection: the lifter's 3D, projected with an assumed camera, must match the detected 2D; the mocap keeps the scale"
+        >
+          <input
+            type="checkbox"
+            data-testid="train-lifter-semi"
+            checked={semi && shownRun !== null}
+            disabled={!shownRun}
+            onChange={(e) => setSemi(e.target.checked)}
+          />
+          {shownRun
+            ? `Also learn from the tracks of pose run ${shownRun.id} (${shownRun.model}, on the player) as 2D only: semi-supervised`
+            : 'Also learn from a video’s pose tracks (semi-supervised): open a video with poses first'}
+        </label>
         {error && (
           <div
             className="inline-error"
