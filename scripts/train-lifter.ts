@@ -25,7 +25,8 @@
 // Options: --rf N (1, 27, 81, 243) --channels N --epochs N --baseline-epochs N --batch N --lr X
 // --lr-decay X --dropout X --seed N --windows-per-epoch N --views N (validation cameras per
 // sequence) --name NAME --norm pose|screen --fresh (ignore saved checkpoints) --no-baseline
-// --no-export --out DIR (default native-models) --backend wasm|cpu. Checkpoints go to .cache/lifter-training/<run>/ and an
+// --no-export --out DIR (default native-models) --backend wasm|cpu --noise-prob P (share of
+// training windows with detector-like noise, default 0.6). Checkpoints go to .cache/lifter-training/<run>/ and an
 // interrupted run resumes from them.
 
 import { createHash } from 'node:crypto';
@@ -125,7 +126,11 @@ const baseOptions: TrainLifterOptions = {
   checkpointEverySteps: 200,
   validateEveryEpochs: num('validate-every', 5),
   validationViews: 1,
-  sample: { ...DEFAULT_SAMPLE_OPTIONS, inputNormalization: norm },
+  sample: {
+    ...DEFAULT_SAMPLE_OPTIONS,
+    inputNormalization: norm,
+    noiseProbability: num('noise-prob', DEFAULT_SAMPLE_OPTIONS.noiseProbability),
+  },
   backend: backendArg,
 };
 

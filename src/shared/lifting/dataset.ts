@@ -398,11 +398,6 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
-/**
- * Draws training windows: window `i` is frame `i` of the concatenated sequences. `fill` renders a
- * batch for given window indices; its randomness comes only from the seed passed in, so a batch
- * can be rebuilt exactly (resume from a checkpoint).
- */
 /** What training draws windows from: mocap rendered through virtual cameras, or real 2D tracks (track-windows.ts). */
 export interface WindowSource {
   readonly windowCount: number;
@@ -413,6 +408,18 @@ export interface WindowSource {
     target: Float32Array,
     extras?: WindowExtras,
   ): void;
+}
+
+/** Window `i` of concatenated parts starting at `starts` (ascending): which part, and its frame. */
+export function locateWindow(starts: readonly number[], i: number): { part: number; frame: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return { part: lo, frame: i - starts[lo] };
 }
 
 /**
@@ -432,6 +439,11 @@ export function writeCameraNormalized(
   }
 }
 
+/**
+ * Draws training windows: window `i` is frame `i` of the concatenated sequences. `fill` renders a
+ * batch for given window indices; its randomness comes only from the seed passed in, so a batch
+ * can be rebuilt exactly (resume from a checkpoint).
+ */
 export class WindowSampler implements WindowSource {
   readonly windowCount: number;
   private readonly starts: number[] = [];
@@ -454,14 +466,8 @@ export class WindowSampler implements WindowSource {
 
   /** Sequence and frame of window `i`. */
   locate(i: number): { seq: LiftingSequence; frame: number } {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return { seq: this.sequences[lo], frame: i - this.starts[lo] };
+    const { part, frame } = locateWindow(this.starts, i);
+    return { seq: this.sequences[part], frame };
   }
 
   /**

@@ -15,7 +15,7 @@
 import { flipPoses } from './flip';
 import { normalizePoseFrames, normalizeScreen, type InputNormalization } from './normalize';
 import { deriveSeed, Rng } from './rng';
-import { writeCameraNormalized, type WindowExtras, type WindowSource } from './dataset';
+import { locateWindow, writeCameraNormalized, type WindowExtras, type WindowSource } from './dataset';
 
 export interface Track2d {
   /** For messages: which video, run and track the windows come from. */
@@ -76,17 +76,6 @@ export class TrackWindowSampler implements WindowSource {
     this.windowCount = n;
   }
 
-  private locate(i: number): { track: PreparedTrack; frame: number } {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return { track: this.tracks[lo], frame: i - this.starts[lo] };
-  }
-
   /**
    * Cuts windows `indices` (frame i of the concatenated tracks, edge-replicated at the ends) into
    * `input` (B × RF × 17 × 2); `target` is zeroed (there is no 3D); `extras` gets the camera-
@@ -107,7 +96,8 @@ export class TrackWindowSampler implements WindowSource {
     target.fill(0);
     const pad = (rf - 1) / 2;
     for (let b = 0; b < B; b++) {
-      const { track, frame } = this.locate(indices[b]);
+      const { part, frame } = locateWindow(this.starts, indices[b]);
+      const track = this.tracks[part];
       const rng = new Rng(deriveSeed(seed, b));
       let screen: Float32Array = new Float32Array(rf * 34);
       for (let k = 0; k < rf; k++) {
