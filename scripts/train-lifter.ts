@@ -19,8 +19,9 @@
 // Its options (defaults in DEFAULT_SEMI_SUPERVISED): --semi-warmup N (supervised epochs first)
 // --semi-projection W --semi-bone W --semi-trajectory W (loss weights) --unlabeled-noise P
 // (probability of detector noise on an unlabelled window; default: as the labelled ones)
-// --bone-per-window (every unlabelled skeleton's bones against the labelled mean). A run
-// with other values than the defaults gets its own checkpoint folder; supervised-only is shared.
+// --bone batch-mean|per-window (the paper's bone term on the batches' mean lengths, or every
+// unlabelled skeleton's bones against the labelled mean). Each setting gets its own checkpoint
+// folder; supervised-only is shared.
 //
 // Options: --rf N (1, 27, 81, 243) --channels N --epochs N --baseline-epochs N --batch N --lr X
 // --lr-decay X --dropout X --seed N --windows-per-epoch N --views N (validation cameras per
@@ -524,6 +525,9 @@ async function semiExperiment(split: {
   );
   const o: TrainLifterOptions = { ...baseOptions, receptiveField: rf };
   const d = DEFAULT_SEMI_SUPERVISED;
+  const bone = value('bone', d.boneLength ?? 'batch-mean');
+  if (bone !== 'batch-mean' && bone !== 'per-window')
+    throw new Error('--bone must be batch-mean or per-window');
   const semiOptions: SemiSupervisedOptions = {
     warmupEpochs: num('semi-warmup', d.warmupEpochs),
     weights: {
@@ -531,22 +535,16 @@ async function semiExperiment(split: {
       bone: num('semi-bone', d.weights.bone),
       trajectory: num('semi-trajectory', d.weights.trajectory),
     },
+    boneLength: bone,
     ...(argv.includes('--unlabeled-noise') ? { unlabeledNoiseProbability: num('unlabeled-noise', 0) } : {}),
-    ...(flag('bone-per-window') ? { boneLength: 'per-window' as const } : {}),
   };
-  // Non-default semi-supervised options name their own checkpoint folder (a resume must not mix them).
-  const variant = [
-    semiOptions.warmupEpochs !== d.warmupEpochs ? `w${semiOptions.warmupEpochs}` : '',
-    semiOptions.weights.projection !== d.weights.projection ? `p${semiOptions.weights.projection}` : '',
-    semiOptions.weights.bone !== d.weights.bone ? `b${semiOptions.weights.bone}` : '',
-    semiOptions.weights.trajectory !== d.weights.trajectory ? `t${semiOptions.weights.trajectory}` : '',
-    semiOptions.unlabeledNoiseProbability !== undefined ? `un${semiOptions.unlabeledNoiseProbability}` : '',
-    semiOptions.boneLength === 'per-window' ? 'bw' : '',
-  ].join('');
+  // Every semi-supervised setting names its own checkpoint folder (a resume must not mix them).
+  const w = semiOptions.weights;
+  const variant = `w${semiOptions.warmupEpochs}-p${w.projection}-b${w.bone}-t${w.trajectory}-${bone}${semiOptions.unlabeledNoiseProbability !== undefined ? `-un${semiOptions.unlabeledNoiseProbability}` : ''}`;
   console.log(`Semi-supervised options: ${JSON.stringify(semiOptions)}\n`);
   const sup = await trainAndEvaluate('sup10', o, { train: labeled, validation: split.validation }, null);
   const semi = await trainAndEvaluate(
-    variant ? `semi10-${variant}` : 'semi10',
+    `semi10-${variant}`,
     { ...o, semiSupervised: semiOptions },
     { train: labeled, validation: split.validation, unlabeled },
     null,
