@@ -47,6 +47,11 @@ const views = arg('views', 2);
 // --only-semi skips the mocap-only run.
 const trueFocal = process.argv.includes('--true-focal');
 const onlySemi = process.argv.includes('--only-semi');
+// --clean: footage 2D without detector noise (and scored so). --as-mocap: the unlabelled windows
+// are the footage's takes through random virtual cameras with true intrinsics (as scripts/train-lifter.ts --semi),
+// not its fixed-camera tracks.
+const asMocap = process.argv.includes('--as-mocap');
+const noise = process.argv.includes('--clean') ? null : DEFAULT_NOISE;
 const SEED = 1;
 const FOOTAGE_SEED = 4242;
 
@@ -65,7 +70,7 @@ const footage: Track2d[] = [];
 const focals: number[] = [];
 for (const seq of split.validation) {
   for (let v = 0; v < views; v++) {
-    const view = renderView(seq, v, FOOTAGE_SEED, DEFAULT_SAMPLE_OPTIONS, DEFAULT_NOISE);
+    const view = renderView(seq, v, FOOTAGE_SEED, DEFAULT_SAMPLE_OPTIONS, noise);
     focals.push(view.intrinsics.fx / view.width);
     footage.push({
       id: `${seq.id} view ${v}`,
@@ -99,8 +104,7 @@ const base: TrainLifterOptions = {
 const score = (weights: typeof start) => {
   const model = new LifterModel(weights);
   try {
-    return evaluateLifter(model, split.validation, { views, seed: FOOTAGE_SEED, noise: DEFAULT_NOISE })
-      .overall;
+    return evaluateLifter(model, split.validation, { views, seed: FOOTAGE_SEED, noise }).overall;
   } finally {
     model.dispose();
   }
@@ -109,6 +113,7 @@ const score = (weights: typeof start) => {
 const rows: [string, ReturnType<typeof score>, number][] = [['shipped lifter, as is', score(start), 0]];
 const semiOptions = appSemiSupervised(epochs);
 semiOptions.warmupEpochs = arg('warmup', semiOptions.warmupEpochs);
+if (process.argv.includes('--aligned')) semiOptions.projection = 'aligned';
 semiOptions.weights = {
   ...semiOptions.weights,
   projection: arg('projection', semiOptions.weights.projection),
@@ -119,7 +124,12 @@ console.log(
 for (const semi of onlySemi ? [true] : [false, true]) {
   const t0 = performance.now();
   const r = await trainLifter(
-    { train: split.train, validation: [], unlabeledTracks: semi ? footage : undefined },
+    {
+      train: split.train,
+      validation: [],
+      unlabeledTracks: semi && !asMocap ? footage : undefined,
+      unlabeled: semi && asMocap ? split.validation : undefined,
+    },
     { ...base, semiSupervised: semi ? semiOptions : null },
     { initialWeights: start },
   );
@@ -127,7 +137,9 @@ for (const semi of onlySemi ? [true] : [false, true]) {
   rows.push([label, score(r.weights), (performance.now() - t0) / 1000]);
   console.log(`  ${label}: ${r.steps} steps, ${((performance.now() - t0) / 60000).toFixed(1)} min`);
 }
-console.log(`\nOn the footage (detector-noisy 2D, test-time flip), ${epochs} epochs of 7,680 windows:`);
+console.log(
+  `\nOn the footage (${noise ? 'detector-noisy' : 'exact'} 2D, test-time flip), ${epochs} epochs of 7,680 windows:`,
+);
 console.log('| lifter | MPJPE mm | P-MPJPE mm | N-MPJPE mm | velocity mm/frame |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [label, m] of rows)

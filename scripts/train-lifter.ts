@@ -20,7 +20,8 @@
 // --semi-projection W --semi-bone W --semi-trajectory W (loss weights) --unlabeled-noise P
 // (probability of detector noise on an unlabelled window; default: as the labelled ones)
 // --bone batch-mean|per-window (the paper's bone term on the batches' mean lengths, or every
-// unlabelled skeleton's bones against the labelled mean). Each setting gets its own checkpoint
+// unlabelled skeleton's bones against the labelled mean) --reprojection perspective|aligned (the
+// paper's pinhole with the trajectory model, or camera-free scale-aligned). Each setting gets its own checkpoint
 // folder; supervised-only is shared.
 //
 // Options: --rf N (1, 27, 81, 243) --channels N --epochs N --baseline-epochs N --batch N --lr X
@@ -536,11 +537,12 @@ async function semiExperiment(split: {
       trajectory: num('semi-trajectory', d.weights.trajectory),
     },
     boneLength: bone,
+    ...(value('reprojection', 'perspective') === 'aligned' ? { projection: 'aligned' as const } : {}),
     ...(argv.includes('--unlabeled-noise') ? { unlabeledNoiseProbability: num('unlabeled-noise', 0) } : {}),
   };
   // Every semi-supervised setting names its own checkpoint folder (a resume must not mix them).
   const w = semiOptions.weights;
-  const variant = `w${semiOptions.warmupEpochs}-p${w.projection}-b${w.bone}-t${w.trajectory}-${bone}${semiOptions.unlabeledNoiseProbability !== undefined ? `-un${semiOptions.unlabeledNoiseProbability}` : ''}`;
+  const variant = `w${semiOptions.warmupEpochs}-p${w.projection}-b${w.bone}-t${w.trajectory}-${bone}${semiOptions.unlabeledNoiseProbability !== undefined ? `-un${semiOptions.unlabeledNoiseProbability}` : ''}${semiOptions.projection === 'aligned' ? '-aligned' : ''}`;
   console.log(`Semi-supervised options: ${JSON.stringify(semiOptions)}\n`);
   const sup = await trainAndEvaluate('sup10', o, { train: labeled, validation: split.validation }, null);
   const semi = await trainAndEvaluate(

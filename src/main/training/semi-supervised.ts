@@ -65,10 +65,13 @@ export interface SemiLossInputs {
   weights: { projection: number; bone: number; trajectory: number };
   /** How the bone-length term compares unlabelled with labelled bones (default 'batch-mean'). */
   boneLength?: BoneLengthTerm;
+  /** 'perspective' (the paper's, default) or 'aligned' (camera-free, see alignedProjection). */
+  projectionMode?: ProjectionMode;
   parents?: readonly number[];
 }
 
 export type BoneLengthTerm = 'batch-mean' | 'per-window';
+export type ProjectionMode = 'perspective' | 'aligned';
 
 export interface SemiLossOutputs {
   /** Loss values (metres or screen-normalised units), as scalars. */
@@ -111,44 +114,10 @@ export function semiSupervisedLosses(i: SemiLossInputs): SemiLossOutputs {
   const dTrajL = tf.mul(tf.div(tf.mul(w, et), nt), i.weights.trajectory / Bl);
 
   // Projection of the unlabelled predictions.
-  const P = tf.add(tf.reshape(poseU, [Bu, J, 3]), tf.reshape(trajU, [Bu, 1, 3]));
-  const X = tf.slice(P, [0, 0, 0], [Bu, J, 1]);
-  const Y = tf.slice(P, [0, 0, 1], [Bu, J, 1]);
-  const Z = tf.slice(P, [0, 0, 2], [Bu, J, 1]);
-  const Zc = tf.maximum(Z, MIN_DEPTH);
-  const zPass = tf.step(tf.sub(Z, MIN_DEPTH));
-  const k = (c: number): tf.Tensor => tf.reshape(tf.slice(i.intrinsics, [0, c], [Bu, 1]), [Bu, 1, 1]);
-  const [fx, fy, cx, cy, k1, k2] = [0, 1, 2, 3, 4, 5].map(k);
-  const x = tf.div(X, Zc);
-  const y = tf.div(Y, Zc);
-  const r2 = tf.add(tf.square(x), tf.square(y));
-  const d = tf.add(1, tf.add(tf.mul(k1, r2), tf.mul(k2, tf.square(r2))));
-  const dd = tf.add(k1, tf.mul(tf.mul(k2, 2), r2)); // ∂d/∂r²
-  const u = tf.add(tf.mul(tf.mul(fx, d), x), cx);
-  const v = tf.add(tf.mul(tf.mul(fy, d), y), cy);
-  const obs = tf.reshape(i.observed2d, [Bu, J, 2]);
-  const eu = tf.sub(u, tf.slice(obs, [0, 0, 0], [Bu, J, 1]));
-  const ev = tf.sub(v, tf.slice(obs, [0, 0, 1], [Bu, J, 1]));
-  const np = tf.sqrt(tf.add(tf.add(tf.square(eu), tf.square(ev)), eps));
-  const projection = tf.mean(np) as tf.Scalar;
-  const scale = i.weights.projection / (Bu * J);
-  const Lu = tf.mul(tf.div(eu, np), scale);
-  const Lv = tf.mul(tf.div(ev, np), scale);
-  const xy2dd = tf.mul(tf.mul(tf.mul(x, y), 2), dd);
-  const gx = tf.add(
-    tf.mul(tf.mul(Lu, fx), tf.add(d, tf.mul(tf.mul(tf.square(x), 2), dd))),
-    tf.mul(tf.mul(Lv, fy), xy2dd),
-  );
-  const gy = tf.add(
-    tf.mul(tf.mul(Lu, fx), xy2dd),
-    tf.mul(tf.mul(Lv, fy), tf.add(d, tf.mul(tf.mul(tf.square(y), 2), dd))),
-  );
-  const dX = tf.div(gx, Zc);
-  const dY = tf.div(gy, Zc);
-  const dZ = tf.mul(tf.neg(tf.div(tf.add(tf.mul(gx, x), tf.mul(gy, y)), Zc)), zPass);
-  const dP = tf.concat([dX, dY, dZ], 2); // [Bu, J, 3]
-  const dPoseU = tf.reshape(dP, [Bu, J * 3]);
-  const dTrajU = tf.sum(dP, 1);
+  const { projection, dPoseU, dTrajU } =
+    (i.projectionMode ?? 'perspective') === 'perspective'
+      ? perspectiveProjection(poseU, trajU, i.observed2d, i.intrinsics, i.weights.projection, J)
+      : alignedProjection(poseU, i.observed2d, i.weights.projection, J);
 
   // Bone lengths: labelled vs unlabelled means.
   const { vec, inc } = boneVectors(i.pose, parents);
@@ -210,4 +179,90 @@ export function trajectoryLoss(
     loss: tf.mean(tf.mul(w, nt)) as tf.Scalar,
     dTraj: tf.div(tf.mul(w, et), tf.mul(nt, B)) as tf.Tensor2D,
   };
+}
+
+/** Pinhole back-projection of pose + root (the paper's), and its gradients. */
+function perspectiveProjection(
+  poseU: tf.Tensor2D,
+  trajU: tf.Tensor2D,
+  observed2d: tf.Tensor2D,
+  intrinsics: tf.Tensor2D,
+  weight: number,
+  J: number,
+): { projection: tf.Scalar; dPoseU: tf.Tensor2D; dTrajU: tf.Tensor2D } {
+  const Bu = poseU.shape[0];
+  const eps = 1e-12;
+  const P = tf.add(tf.reshape(poseU, [Bu, J, 3]), tf.reshape(trajU, [Bu, 1, 3]));
+  const X = tf.slice(P, [0, 0, 0], [Bu, J, 1]);
+  const Y = tf.slice(P, [0, 0, 1], [Bu, J, 1]);
+  const Z = tf.slice(P, [0, 0, 2], [Bu, J, 1]);
+  const Zc = tf.maximum(Z, MIN_DEPTH);
+  const zPass = tf.step(tf.sub(Z, MIN_DEPTH));
+  const k = (c: number): tf.Tensor => tf.reshape(tf.slice(intrinsics, [0, c], [Bu, 1]), [Bu, 1, 1]);
+  const [fx, fy, cx, cy, k1, k2] = [0, 1, 2, 3, 4, 5].map(k);
+  const x = tf.div(X, Zc);
+  const y = tf.div(Y, Zc);
+  const r2 = tf.add(tf.square(x), tf.square(y));
+  const d = tf.add(1, tf.add(tf.mul(k1, r2), tf.mul(k2, tf.square(r2))));
+  const dd = tf.add(k1, tf.mul(tf.mul(k2, 2), r2)); // ∂d/∂r²
+  const u = tf.add(tf.mul(tf.mul(fx, d), x), cx);
+  const v = tf.add(tf.mul(tf.mul(fy, d), y), cy);
+  const obs = tf.reshape(observed2d, [Bu, J, 2]);
+  const eu = tf.sub(u, tf.slice(obs, [0, 0, 0], [Bu, J, 1]));
+  const ev = tf.sub(v, tf.slice(obs, [0, 0, 1], [Bu, J, 1]));
+  const np = tf.sqrt(tf.add(tf.add(tf.square(eu), tf.square(ev)), eps));
+  const projection = tf.mean(np) as tf.Scalar;
+  const scale = weight / (Bu * J);
+  const Lu = tf.mul(tf.div(eu, np), scale);
+  const Lv = tf.mul(tf.div(ev, np), scale);
+  const xy2dd = tf.mul(tf.mul(tf.mul(x, y), 2), dd);
+  const gx = tf.add(
+    tf.mul(tf.mul(Lu, fx), tf.add(d, tf.mul(tf.mul(tf.square(x), 2), dd))),
+    tf.mul(tf.mul(Lv, fy), xy2dd),
+  );
+  const gy = tf.add(
+    tf.mul(tf.mul(Lu, fx), xy2dd),
+    tf.mul(tf.mul(Lv, fy), tf.add(d, tf.mul(tf.mul(tf.square(y), 2), dd))),
+  );
+  const dX = tf.div(gx, Zc);
+  const dY = tf.div(gy, Zc);
+  const dZ = tf.mul(tf.neg(tf.div(tf.add(tf.mul(gx, x), tf.mul(gy, y)), Zc)), zPass);
+  const dP = tf.concat([dX, dY, dZ], 2); // [Bu, J, 3]
+  const dPoseU = tf.reshape(dP, [Bu, J * 3]);
+  const dTrajU = tf.sum(dP, 1);
+  return { projection, dPoseU: dPoseU as tf.Tensor2D, dTrajU: dTrajU as tf.Tensor2D };
+}
+
+/**
+ * Camera-free back-projection for footage without intrinsics: the pose's x, y (orthographic) are
+ * scaled and shifted onto the observed 2D by least squares, per window (s = ⟨A, b⟩ / ⟨A, A⟩ with A,
+ * b the joint-centred predicted and observed points), and the residual ‖s·A − b‖ is the loss. Neither
+ * the root nor the focal length enters, so an untrained trajectory model or a wrong focal length
+ * cannot bend the pose; the depth comes from the bone-length term and the mocap. Gradient:
+ * with g = ∂L/∂r, ∂L/∂A = (⟨g, A⟩ / ⟨A, A⟩)(b − 2sA) + s·g, centred over the joints.
+ */
+function alignedProjection(
+  poseU: tf.Tensor2D,
+  observed2d: tf.Tensor2D,
+  weight: number,
+  J: number,
+): { projection: tf.Scalar; dPoseU: tf.Tensor2D; dTrajU: tf.Tensor2D } {
+  const Bu = poseU.shape[0];
+  const eps = 1e-12;
+  const P = tf.reshape(poseU, [Bu, J, 3]);
+  const xy = tf.slice(P, [0, 0, 0], [Bu, J, 2]);
+  const A = tf.sub(xy, tf.mean(xy, 1, true));
+  const obs = tf.reshape(observed2d, [Bu, J, 2]);
+  const b = tf.sub(obs, tf.mean(obs, 1, true));
+  const AA = tf.add(tf.sum(tf.square(A), [1, 2], true), eps); // [Bu, 1, 1]
+  const sc = tf.div(tf.sum(tf.mul(A, b), [1, 2], true), AA);
+  const r = tf.sub(tf.mul(sc, A), b);
+  const nr = tf.sqrt(tf.add(tf.sum(tf.square(r), -1, true), eps)); // [Bu, J, 1]
+  const projection = tf.mean(nr) as tf.Scalar;
+  const g = tf.mul(tf.div(r, nr), weight / (Bu * J));
+  const gA = tf.div(tf.sum(tf.mul(g, A), [1, 2], true), AA);
+  const G = tf.add(tf.mul(gA, tf.sub(b, tf.mul(tf.mul(sc, 2), A))), tf.mul(sc, g));
+  const dXY = tf.sub(G, tf.mean(G, 1, true));
+  const dPoseU = tf.reshape(tf.concat([dXY, tf.zeros([Bu, J, 1])], 2), [Bu, J * 3]) as tf.Tensor2D;
+  return { projection, dPoseU, dTrajU: tf.zeros([Bu, 3]) };
 }

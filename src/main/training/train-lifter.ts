@@ -49,7 +49,12 @@ import {
   type LifterWeights,
   type NamedTensor,
 } from './lifter-model';
-import { semiSupervisedLosses, trajectoryLoss, type BoneLengthTerm } from './semi-supervised';
+import {
+  semiSupervisedLosses,
+  trajectoryLoss,
+  type BoneLengthTerm,
+  type ProjectionMode,
+} from './semi-supervised';
 import { initTrainingBackend, type BackendChoice, type TrainingBackend } from './tf-backend';
 
 export interface TrainLifterOptions {
@@ -95,6 +100,8 @@ export interface SemiSupervisedOptions {
   unlabeledNoiseProbability?: number;
   /** The bone-length term's form (semi-supervised.ts); absent = 'batch-mean', the paper's. */
   boneLength?: BoneLengthTerm;
+  /** The back-projection (semi-supervised.ts); absent = 'perspective', the paper's. */
+  projection?: ProjectionMode;
 }
 
 /**
@@ -601,6 +608,7 @@ export async function trainLifter(
             intrinsics: tf.tensor2d(intrU, [B, 6]),
             weights: semi.weights,
             boneLength: semi.boneLength,
+            projectionMode: semi.projection,
           });
           adam.apply(model.params, model.backward(p.cache, r.dPose), lr);
           trajAdam!.apply(traj!.params, traj!.backward(t.cache, r.dTraj), lr);

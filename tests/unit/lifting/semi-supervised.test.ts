@@ -26,9 +26,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('semi-supervised losses', () => {
-  it.each(['batch-mean', 'per-window'] as const)(
-    'match a float64 reference and its finite-difference gradients (bone term %s)',
-    (boneLength) => {
+  it.each([
+    ['batch-mean', 'perspective'],
+    ['per-window', 'perspective'],
+    ['per-window', 'aligned'],
+  ] as const)(
+    'match a float64 reference and its finite-difference gradients (bone term %s, projection %s)',
+    (boneLength, projectionMode) => {
       const Bl = 3;
       const Bu = 4;
       const B = Bl + Bu;
@@ -66,6 +70,30 @@ describe('semi-supervised losses', () => {
         let pr = 0;
         for (let u = 0; u < Bu; u++) {
           const b = Bl + u;
+          if (projectionMode === 'aligned') {
+            // Least-squares scale of the centred pose x, y onto the centred observation.
+            const centred = (v: (j: number) => number) => {
+              let m = 0;
+              for (let j = 0; j < J; j++) m += v(j) / J;
+              return (j: number) => v(j) - m;
+            };
+            const A = [0, 1].map((c) => centred((j) => pose[b * 51 + j * 3 + c]));
+            const O = [0, 1].map((c) => centred((j) => obs[u * 34 + j * 2 + c]));
+            let ab = 0;
+            let aa = 1e-12;
+            for (let j = 0; j < J; j++)
+              for (let c = 0; c < 2; c++) {
+                ab += A[c](j) * O[c](j);
+                aa += A[c](j) ** 2;
+              }
+            const sc = ab / aa;
+            for (let j = 0; j < J; j++) {
+              const rx = sc * A[0](j) - O[0](j);
+              const ry = sc * A[1](j) - O[1](j);
+              pr += Math.sqrt(rx * rx + ry * ry + 1e-12) / (Bu * J);
+            }
+            continue;
+          }
           const [fx, fy, cx, cy, k1, k2] = Array.from(intr.slice(u * 6, u * 6 + 6));
           for (let j = 0; j < J; j++) {
             const X = pose[b * 51 + j * 3] + traj[b * 3];
@@ -110,6 +138,7 @@ describe('semi-supervised losses', () => {
           intrinsics: t2(intr, Bu, 6),
           weights: W,
           boneLength,
+          projectionMode,
         });
         total =
           r.supervised.dataSync()[0] +
