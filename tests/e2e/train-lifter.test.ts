@@ -146,6 +146,8 @@ describe('Train lifter', () => {
     const semi = page.getByTestId('train-lifter-semi');
     expect(await semi.isDisabled()).toBe(false);
     await semi.check();
+    // Fine-tuning with footage 2D: the dialog says what that did in our measurements.
+    expect(await page.getByTestId('train-lifter-semi-hint').innerText()).toContain('raised the error');
     expect(await dialog.innerText()).toMatch(/Also learn from the tracks of pose run \d+ \(/);
     await page.getByTestId('train-lifter-epochs').fill('2');
     await page.getByTestId('train-lifter-batch').fill('32');
