@@ -1,9 +1,10 @@
 /**
  * The train-lifter job: trains or fine-tunes a 3D lifter on the user's mocap files (BVH, C3D,
- * TRC; training/lifter-data.ts) — semi-supervised when pose tracks of the project come along as
- * unlabelled 2D (lifting/unlabeled-tracks.ts, back-projection with an assumed focal length) —, scores it on the validation files (never trained on), exports the
- * ONNX with the shipped model's metadata and stores it in the project (trained_models, family
- * 'lifter') with its training weights, so a later run can fine-tune it.
+ * TRC; training/lifter-data.ts), semi-supervised when pose tracks of the project come along as
+ * unlabelled 2D (lifting/unlabeled-tracks.ts; back-projection with an assumed focal length),
+ * scores it on the validation files (never trained on), exports the ONNX with the shipped model's
+ * metadata and stores it in the project (trained_models, family 'lifter') with its training
+ * weights, so a later run can fine-tune it.
  *
  * Main checked the files and settings before queueing (analysis/lifter-training.ts); the worker
  * reads the files again itself. Live metrics: { step, loss } (training MPJPE, mm) every few steps
