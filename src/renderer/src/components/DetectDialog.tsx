@@ -6,7 +6,7 @@ import { usePlayer } from '../store/player';
 import { useToasts } from '../store/toasts';
 import { useUi, type DetectRequest } from '../store/ui';
 import { useVideos } from '../store/videos';
-import { Modal } from './Modal';
+import { FormFooter, Modal } from './Modal';
 
 type RangeChoice = 'video' | 'clip' | 'marks';
 
@@ -118,20 +118,14 @@ function DetectDialogBody({ request }: { request: DetectRequest }) {
       testId="detect-dialog"
       onClose={close}
       footer={
-        <>
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="detect-form"
-            className="primary"
-            data-testid="detect-submit"
-            disabled={submitting || !models || models.length === 0 || !chosen}
-          >
-            {submitting ? 'Starting…' : 'Detect'}
-          </button>
-        </>
+        <FormFooter
+          form="detect-form"
+          onCancel={close}
+          submitTestId="detect-submit"
+          disabled={submitting || !models || models.length === 0 || !chosen}
+        >
+          {submitting ? 'Starting…' : 'Detect'}
+        </FormFooter>
       }
     >
       <form

@@ -6,7 +6,7 @@ import { dirname, formatBytes, looksLikeVideo, resolveTyped } from '../paths';
 import { useProject } from '../store/project';
 import { useUi } from '../store/ui';
 import { FileIcon, FilmIcon, FolderIcon } from './icons';
-import { Modal } from './Modal';
+import { FormFooter, Modal } from './Modal';
 
 type Listing = RequestOutput<'files.list'>;
 type Entry = Listing['entries'][number];
@@ -105,23 +105,15 @@ function ImportDialogBody() {
       onClose={close}
       wide
       footer={
-        <>
-          <span className="muted small footer-note">
-            {selected.length > 0 ? `${selected.length} selected` : 'Tick files, or type a path'}
-          </span>
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="import-form"
-            className="primary"
-            data-testid="import-submit"
-            disabled={submitting}
-          >
-            {submitting ? 'Importing…' : paths.length > 1 ? `Import ${paths.length} videos` : 'Import'}
-          </button>
-        </>
+        <FormFooter
+          form="import-form"
+          onCancel={close}
+          submitTestId="import-submit"
+          disabled={submitting}
+          note={selected.length > 0 ? `${selected.length} selected` : 'Tick files, or type a path'}
+        >
+          {submitting ? 'Importing…' : paths.length > 1 ? `Import ${paths.length} videos` : 'Import'}
+        </FormFooter>
       }
     >
       {notice && (

@@ -67,3 +67,36 @@ export function Modal({ title, testId, onClose, children, footer, wide }: ModalP
     </div>
   );
 }
+
+/**
+ * The usual footer of a form dialog: an optional note, Cancel, and the primary button that submits
+ * the form with id `form` (so Enter in a field and the button do the same).
+ */
+export function FormFooter({
+  form,
+  onCancel,
+  submitTestId,
+  disabled,
+  children,
+  note,
+}: {
+  form: string;
+  onCancel(): void;
+  submitTestId: string;
+  disabled: boolean;
+  /** The submit button's label. */
+  children: ReactNode;
+  note?: ReactNode;
+}) {
+  return (
+    <>
+      {note !== undefined && <span className="muted small footer-note">{note}</span>}
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={form} className="primary" data-testid={submitTestId} disabled={disabled}>
+        {children}
+      </button>
+    </>
+  );
+}

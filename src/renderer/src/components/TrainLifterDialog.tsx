@@ -12,7 +12,7 @@ import { usePoses } from '../store/poses';
 import { useProject } from '../store/project';
 import { useToasts } from '../store/toasts';
 import { FileIcon, FolderIcon } from './icons';
-import { Modal } from './Modal';
+import { FormFooter, Modal } from './Modal';
 import './training.css';
 
 /** Whether the dialog is open (its own tiny store: nothing else needs it). */
@@ -158,20 +158,14 @@ function TrainLifterDialogBody() {
       wide
       onClose={close}
       footer={
-        <>
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="train-lifter-form"
-            className="primary"
-            data-testid="train-lifter-submit"
-            disabled={submitting || files.length === 0 || !name.trim()}
-          >
-            {submitting ? 'Checking files…' : fineTune ? 'Fine-tune' : 'Train'}
-          </button>
-        </>
+        <FormFooter
+          form="train-lifter-form"
+          onCancel={close}
+          submitTestId="train-lifter-submit"
+          disabled={submitting || files.length === 0 || !name.trim()}
+        >
+          {submitting ? 'Checking files…' : fineTune ? 'Fine-tune' : 'Train'}
+        </FormFooter>
       }
     >
       <form

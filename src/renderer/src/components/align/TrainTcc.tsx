@@ -9,7 +9,7 @@ import { TCC_TRAIN_DEFAULTS, type TccLossName } from '../../../../shared/contrac
 import { errorMessage } from '../../api';
 import { clipName, useAlign } from '../../store/align';
 import { useTcc } from '../../store/tcc';
-import { Modal } from '../Modal';
+import { FormFooter, Modal } from '../Modal';
 
 const LOSSES: { value: TccLossName; label: string }[] = [
   { value: 'classification', label: 'Cycle-back classification (best on periodic motions)' },
@@ -111,20 +111,14 @@ function TrainTccBody() {
       testId="tcc-train-dialog"
       onClose={close}
       footer={
-        <>
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form="tcc-train-form"
-            className="primary"
-            data-testid="tcc-train-start"
-            disabled={tooFew || framesTooMany || submitting || !name.trim()}
-          >
-            {submitting ? 'Starting…' : 'Train'}
-          </button>
-        </>
+        <FormFooter
+          form="tcc-train-form"
+          onCancel={close}
+          submitTestId="tcc-train-start"
+          disabled={tooFew || framesTooMany || submitting || !name.trim()}
+        >
+          {submitting ? 'Starting…' : 'Train'}
+        </FormFooter>
       }
     >
       <form
