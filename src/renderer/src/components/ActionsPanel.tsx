@@ -443,8 +443,8 @@ export function ActionsPanel() {
   const options = [...POSE_FEATURE_OPTIONS, ...embeddings];
   return (
     <section className="actions-panel" data-testid="actions-panel" data-tab={tab}>
-      <header className="actions-header">
-        <span className="actions-title">Actions</span>
+      <header className="kin-header">
+        <span className="kin-title">Actions</span>
         {TABS.map((t) => (
           <button
             key={t.tab}
