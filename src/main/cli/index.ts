@@ -294,119 +294,119 @@ async function main(): Promise<void> {
     }
     case 'import': {
       if (!args.length) fail('name at least one video to import');
-      const ws = await openWorkstation(values.project);
-      const { jobIds } = await ws.importVideos(args);
-      const jobs = await waitForJobs(ws, jobIds);
-      for (const job of jobs.filter((j) => j.state === 'done')) {
-        const video = videosDb.getVideo(ws.db, (job.result as { videoId: number }).videoId);
-        console.log(
-          `Imported video ${video.id}: ${video.fileName} (${video.frameCount} frames, ${video.width}x${video.height}, ${video.fps.toFixed(3)} fps)`,
-        );
-      }
-      reportJobs(jobs);
-      await ws.closeProject();
+      await withProject(values.project, async (ws) => {
+        const { jobIds } = await ws.importVideos(args);
+        const jobs = await waitForJobs(ws, jobIds);
+        for (const job of jobs.filter((j) => j.state === 'done')) {
+          const video = videosDb.getVideo(ws.db, (job.result as { videoId: number }).videoId);
+          console.log(
+            `Imported video ${video.id}: ${video.fileName} (${video.frameCount} frames, ${video.width}x${video.height}, ${video.fps.toFixed(3)} fps)`,
+          );
+        }
+        reportJobs(jobs);
+      });
       return;
     }
     case 'videos': {
-      const ws = await openWorkstation(values.project);
-      const videos = videosDb.listVideos(ws.db);
-      if (values.json) console.log(JSON.stringify(videos, null, 2));
-      else
-        for (const v of videos)
-          console.log(
-            `${v.id}\t${v.status}\t${v.frameCount} frames\t${v.fps.toFixed(3)} fps\t${v.width}x${v.height}\t${v.codec}\t${v.path}`,
-          );
-      await ws.closeProject();
+      await withProject(values.project, async (ws) => {
+        const videos = videosDb.listVideos(ws.db);
+        if (values.json) console.log(JSON.stringify(videos, null, 2));
+        else
+          for (const v of videos)
+            console.log(
+              `${v.id}\t${v.status}\t${v.frameCount} frames\t${v.fps.toFixed(3)} fps\t${v.width}x${v.height}\t${v.codec}\t${v.path}`,
+            );
+      });
       return;
     }
     case 'clips': {
-      const ws = await openWorkstation(values.project);
-      const clips = clipsDb.listClips(ws.db, values.video ? intArg(values.video, 'video') : undefined);
-      if (values.json) console.log(JSON.stringify(clips, null, 2));
-      else
-        for (const c of clips)
-          console.log(`${c.id}\tvideo ${c.videoId}\tframes ${c.inFrame}-${c.outFrame - 1}\t${c.label}`);
-      await ws.closeProject();
+      await withProject(values.project, async (ws) => {
+        const clips = clipsDb.listClips(ws.db, values.video ? intArg(values.video, 'video') : undefined);
+        if (values.json) console.log(JSON.stringify(clips, null, 2));
+        else
+          for (const c of clips)
+            console.log(`${c.id}\tvideo ${c.videoId}\tframes ${c.inFrame}-${c.outFrame - 1}\t${c.label}`);
+      });
       return;
     }
     case 'clip-add': {
-      const ws = await openWorkstation(values.project);
-      const clip = ws.createClip({
-        videoId: intArg(values.video, 'video'),
-        inFrame: intArg(values.in, 'in'),
-        outFrame: intArg(values.out, 'out'),
-        label: values.label,
-        notes: values.notes,
+      await withProject(values.project, async (ws) => {
+        const clip = ws.createClip({
+          videoId: intArg(values.video, 'video'),
+          inFrame: intArg(values.in, 'in'),
+          outFrame: intArg(values.out, 'out'),
+          label: values.label,
+          notes: values.notes,
+        });
+        console.log(
+          values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`,
+        );
       });
-      console.log(
-        values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`,
-      );
-      await ws.closeProject();
       return;
     }
     case 'clip-update': {
-      const ws = await openWorkstation(values.project);
-      const clip = ws.updateClip({
-        clipId: intArg(args[0], 'clip id'),
-        inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
-        outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
-        label: values.label,
-        notes: values.notes,
+      await withProject(values.project, async (ws) => {
+        const clip = ws.updateClip({
+          clipId: intArg(args[0], 'clip id'),
+          inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
+          outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
+          label: values.label,
+          notes: values.notes,
+        });
+        console.log(
+          values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`,
+        );
       });
-      console.log(
-        values.json ? JSON.stringify(clip) : `Clip ${clip.id}: frames ${clip.inFrame}-${clip.outFrame - 1}`,
-      );
-      await ws.closeProject();
       return;
     }
     case 'export': {
-      const ws = await openWorkstation(values.project);
-      const mode = values.mode ?? 'auto';
-      if (!['auto', 'copy', 'reencode'].includes(mode))
-        fail(`--mode must be auto, copy or reencode, got "${mode}"`);
-      const { jobId } = ws.exportClip({
-        clipId: intArg(args[0], 'clip id'),
-        outPath: values.out,
-        mode: mode as 'auto',
+      await withProject(values.project, async (ws) => {
+        const mode = values.mode ?? 'auto';
+        if (!['auto', 'copy', 'reencode'].includes(mode))
+          fail(`--mode must be auto, copy or reencode, got "${mode}"`);
+        const { jobId } = ws.exportClip({
+          clipId: intArg(args[0], 'clip id'),
+          outPath: values.out,
+          mode: mode as 'auto',
+        });
+        const [job] = await waitForJobs(ws, [jobId]);
+        if (job.state === 'done') {
+          const r = job.result as { outPath: string; method: string; durationS: number };
+          console.log(
+            values.json
+              ? JSON.stringify(r)
+              : `Exported ${r.outPath} (${r.method}, ${r.durationS.toFixed(3)} s)`,
+          );
+        }
+        reportJobs([job]);
       });
-      const [job] = await waitForJobs(ws, [jobId]);
-      if (job.state === 'done') {
-        const r = job.result as { outPath: string; method: string; durationS: number };
-        console.log(
-          values.json
-            ? JSON.stringify(r)
-            : `Exported ${r.outPath} (${r.method}, ${r.durationS.toFixed(3)} s)`,
-        );
-      }
-      reportJobs([job]);
-      await ws.closeProject();
       return;
     }
     case 'jobs': {
-      const ws = await openWorkstation(values.project);
-      if (values.resume) {
-        const pending = jobsDb
-          .listJobs(ws.db)
-          .filter((j) => j.state === 'queued' || j.state === 'running')
-          .map((j) => j.id);
-        reportJobs(await waitForJobs(ws, pending));
-      }
-      const jobs = jobsDb.listJobs(ws.db);
-      if (values.json) console.log(JSON.stringify(jobs, null, 2));
-      else
-        for (const j of jobs)
-          console.log(
-            `${j.id}\t${j.kind}\t${j.state}\t${j.phase}\t${j.title}${j.error ? `\t${j.error}` : ''}`,
-          );
-      await ws.closeProject();
+      await withProject(values.project, async (ws) => {
+        if (values.resume) {
+          const pending = jobsDb
+            .listJobs(ws.db)
+            .filter((j) => j.state === 'queued' || j.state === 'running')
+            .map((j) => j.id);
+          reportJobs(await waitForJobs(ws, pending));
+        }
+        const jobs = jobsDb.listJobs(ws.db);
+        if (values.json) console.log(JSON.stringify(jobs, null, 2));
+        else
+          for (const j of jobs)
+            console.log(
+              `${j.id}\t${j.kind}\t${j.state}\t${j.phase}\t${j.title}${j.error ? `\t${j.error}` : ''}`,
+            );
+      });
       return;
     }
     case 'models': {
-      const ws = await openWorkstation(values.project);
-      const models = ws.listModels();
-      if (values.json) console.log(JSON.stringify(models, null, 2));
-      else for (const m of models) console.log(`${m.id}\t${m.task}\t${m.skeletonId}\t${m.description}`);
-      await ws.closeProject();
+      await withProject(values.project, async (ws) => {
+        const models = ws.listModels();
+        if (values.json) console.log(JSON.stringify(models, null, 2));
+        else for (const m of models) console.log(`${m.id}\t${m.task}\t${m.skeletonId}\t${m.description}`);
+      });
       return;
     }
     case 'detect': {
@@ -417,83 +417,83 @@ async function main(): Promise<void> {
         fail(`--people must be single or multi, got "${values.people}"`);
       if (values.export && !(existsSync(values.export) && statSync(values.export).isDirectory()))
         fail(`--export must name an existing folder, got "${values.export}"`);
-      const ws = await openWorkstation(values.project);
-      const { jobId } = ws.detectPoses({
-        videoId,
-        model: values.model ?? 'movenet-lightning',
-        inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
-        outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
-        ...(people === 'multi' ? { people } : {}),
-      });
-      const [job] = await waitForJobs(ws, [jobId]);
-      if (job.state === 'done') {
-        const r = job.result as DetectResult;
-        const run = posesDb.getRun(ws.db, r.runId);
-        const p = job.params as { inFrame: number; outFrame: number };
-        let exported: string | undefined;
-        if (values.export && format) {
-          const set = posesDb.loadRunPoseSet(ws.db, r.runId);
-          exported = poseExportPath(resolve(values.export), format, set.video.name ?? `video${videoId}`);
-          writePoses(format, set, exported);
+      await withProject(values.project, async (ws) => {
+        const { jobId } = ws.detectPoses({
+          videoId,
+          model: values.model ?? 'movenet-lightning',
+          inFrame: values.in === undefined ? undefined : intArg(values.in, 'in'),
+          outFrame: values.out === undefined ? undefined : intArg(values.out, 'out'),
+          ...(people === 'multi' ? { people } : {}),
+        });
+        const [job] = await waitForJobs(ws, [jobId]);
+        if (job.state === 'done') {
+          const r = job.result as DetectResult;
+          const run = posesDb.getRun(ws.db, r.runId);
+          const p = job.params as { inFrame: number; outFrame: number };
+          let exported: string | undefined;
+          if (values.export && format) {
+            const set = posesDb.loadRunPoseSet(ws.db, r.runId);
+            exported = poseExportPath(resolve(values.export), format, set.video.name ?? `video${videoId}`);
+            writePoses(format, set, exported);
+          }
+          const summary = {
+            runId: r.runId,
+            frames: p.outFrame - p.inFrame,
+            posed: run.tracks[0]?.frameCount ?? 0,
+            fps: r.fps,
+            modelMs: r.modelMs,
+            inferences: r.inferences,
+            detectorRuns: r.detectorRuns ?? 0,
+            exported,
+            ...(people === 'multi'
+              ? { tracks: run.tracks.map((t) => ({ trackId: t.trackId, frameCount: t.frameCount })) }
+              : {}),
+          };
+          console.log(
+            values.json
+              ? JSON.stringify(summary)
+              : `Run ${summary.runId}: ${summary.posed} of ${summary.frames} frames with a pose, ${r.fps.toFixed(1)} frames/s (model ${r.modelMs.toFixed(1)} ms/frame)${summary.tracks ? `; ${summary.tracks.length} tracks (${summary.tracks.map((t) => `${t.trackId}: ${t.frameCount} frames`).join(', ')})` : ''}${exported ? `; wrote ${exported}` : ''}`,
+          );
         }
-        const summary = {
-          runId: r.runId,
-          frames: p.outFrame - p.inFrame,
-          posed: run.tracks[0]?.frameCount ?? 0,
-          fps: r.fps,
-          modelMs: r.modelMs,
-          inferences: r.inferences,
-          detectorRuns: r.detectorRuns ?? 0,
-          exported,
-          ...(people === 'multi'
-            ? { tracks: run.tracks.map((t) => ({ trackId: t.trackId, frameCount: t.frameCount })) }
-            : {}),
-        };
-        console.log(
-          values.json
-            ? JSON.stringify(summary)
-            : `Run ${summary.runId}: ${summary.posed} of ${summary.frames} frames with a pose, ${r.fps.toFixed(1)} frames/s (model ${r.modelMs.toFixed(1)} ms/frame)${summary.tracks ? `; ${summary.tracks.length} tracks (${summary.tracks.map((t) => `${t.trackId}: ${t.frameCount} frames`).join(', ')})` : ''}${exported ? `; wrote ${exported}` : ''}`,
-        );
-      }
-      reportJobs([job]);
-      await ws.closeProject();
+        reportJobs([job]);
+      });
       return;
     }
     case 'poses': {
-      const ws = await openWorkstation(values.project);
-      const runs = ws.poseRuns(intArg(values.video, 'video'));
-      if (values.json) console.log(JSON.stringify(runs, null, 2));
-      else
-        for (const r of runs)
-          console.log(
-            `${r.id}\t${r.source}\t${r.model}\t${r.createdAt}\t${r.tracks.map((t) => `track ${t.trackId}: ${t.frameCount} frames (${t.firstFrame}-${t.lastFrame})`).join(', ')}`,
-          );
-      await ws.closeProject();
+      await withProject(values.project, async (ws) => {
+        const runs = ws.poseRuns(intArg(values.video, 'video'));
+        if (values.json) console.log(JSON.stringify(runs, null, 2));
+        else
+          for (const r of runs)
+            console.log(
+              `${r.id}\t${r.source}\t${r.model}\t${r.createdAt}\t${r.tracks.map((t) => `track ${t.trackId}: ${t.frameCount} frames (${t.firstFrame}-${t.lastFrame})`).join(', ')}`,
+            );
+      });
       return;
     }
     case 'import-poses': {
       if (!args[0]) fail('usage: kinema import-poses <file-or-dir> --video ID --format F --project P');
       const format = assertPoseFormat(values.format);
       const videoId = intArg(values.video, 'video');
-      const ws = await openWorkstation(values.project);
-      const video = videosDb.getVideo(ws.db, videoId);
-      const path = resolve(args[0]);
-      if (!existsSync(path)) fail(`not found: ${path}`);
-      const set = readPoses(format, path, {
-        width: video.width,
-        height: video.height,
-        fps: video.fps,
-        frameCount: video.frameCount,
-        name: basename(video.fileName, extname(video.fileName)),
+      await withProject(values.project, async (ws) => {
+        const video = videosDb.getVideo(ws.db, videoId);
+        const path = resolve(args[0]);
+        if (!existsSync(path)) fail(`not found: ${path}`);
+        const set = readPoses(format, path, {
+          width: video.width,
+          height: video.height,
+          fps: video.fps,
+          frameCount: video.frameCount,
+          name: basename(video.fileName, extname(video.fileName)),
+        });
+        const runId = ws.importPoses(videoId, set, format, path);
+        const run = posesDb.getRun(ws.db, runId);
+        console.log(
+          values.json
+            ? JSON.stringify(run)
+            : `Imported run ${runId}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
+        );
       });
-      const runId = ws.importPoses(videoId, set, format, path);
-      const run = posesDb.getRun(ws.db, runId);
-      console.log(
-        values.json
-          ? JSON.stringify(run)
-          : `Imported run ${runId}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
-      );
-      await ws.closeProject();
       return;
     }
     case 'smooth': {
@@ -507,20 +507,20 @@ async function main(): Promise<void> {
         if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
         return n;
       };
-      const ws = await openWorkstation(values.project);
-      const run = ws.smoothPoseRun({
-        runId,
-        filter,
-        cutoffHz: num(values.cutoff, 'cutoff'),
-        beta: num(values.beta, 'beta'),
-        window: values.window === undefined ? undefined : intArg(values.window, 'window'),
+      await withProject(values.project, async (ws) => {
+        const run = ws.smoothPoseRun({
+          runId,
+          filter,
+          cutoffHz: num(values.cutoff, 'cutoff'),
+          beta: num(values.beta, 'beta'),
+          window: values.window === undefined ? undefined : intArg(values.window, 'window'),
+        });
+        console.log(
+          values.json
+            ? JSON.stringify(run)
+            : `Smoothed run ${runId} with ${filter} into run ${run.id}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
+        );
       });
-      console.log(
-        values.json
-          ? JSON.stringify(run)
-          : `Smoothed run ${runId} with ${filter} into run ${run.id}: ${run.tracks.length} track(s), ${run.tracks.reduce((n, t) => n + t.frameCount, 0)} poses`,
-      );
-      await ws.closeProject();
       return;
     }
     case 'kinematics': {
@@ -831,11 +831,11 @@ async function main(): Promise<void> {
       const runId = intArg(args[0], 'run id');
       const format = assertPoseFormat(values.format);
       if (!values.out) fail('--out PATH is required');
-      const ws = await openWorkstation(values.project);
-      const set = posesDb.loadRunPoseSet(ws.db, runId);
-      writePoses(format, set, resolve(values.out));
-      console.log(`Wrote run ${runId} as ${format} to ${resolve(values.out)}`);
-      await ws.closeProject();
+      const out = resolve(values.out);
+      await withProject(values.project, async (ws) => {
+        writePoses(format, posesDb.loadRunPoseSet(ws.db, runId), out);
+        console.log(`Wrote run ${runId} as ${format} to ${out}`);
+      });
       return;
     }
     case 'probe': {
