@@ -21,7 +21,7 @@ import * as posesDb from '../db/poses';
 import * as seriesDb from '../db/series';
 import * as videosDb from '../db/videos';
 import { listLifters } from '../inference/models';
-import { isLiftable, MIN_SCORE } from '../lifting/core';
+import { isLiftable, MIN_SCORE, seenCount } from '../lifting/core';
 import { writeLiftExport, type LiftExportFormat } from '../lifting/export';
 import { seekTimeForFrame } from '../media/probe';
 import { lifterInfo } from '../training/lift';
@@ -143,16 +143,7 @@ function sliceTrack(track: PoseTrack, inFrame: number, outFrame: number): PoseTr
 /** Whether a frame's pose has a keypoint the lifter can use. */
 function usable(track: PoseTrack, i: number): boolean {
   const k = track.keypoints.length / track.frames.length / 3;
-  for (let j = 0; j < k; j++) {
-    const o = (i * k + j) * 3;
-    if (
-      Number.isFinite(track.keypoints[o]) &&
-      Number.isFinite(track.keypoints[o + 1]) &&
-      track.keypoints[o + 2] >= MIN_SCORE
-    )
-      return true;
-  }
-  return false;
+  return seenCount(track.keypoints, i * k * 3, k) > 0;
 }
 
 export interface LiftRequest {

@@ -30,7 +30,7 @@ import {
 } from './cameras';
 import { flipPoses } from './flip';
 import { addDetectorNoise, COCO17_NOISE_LAYOUT, DEFAULT_NOISE, type DetectorNoiseOptions } from './noise';
-import { normalizePoseFrames, normalizeScreen, type InputNormalization } from './normalize';
+import { applyInputNormalization, normalizeScreen, type InputNormalization } from './normalize';
 import { cocoToH36m2d, toH36m2d } from './prepare';
 import { deriveSeed, Rng } from './rng';
 
@@ -320,7 +320,7 @@ function render(
     h2d = toH36m2d(withScores, o.input2d, o.minScore).pointsPx;
   } else h2d = coco ? cocoToH36m2d(px, null, T).pointsPx : px;
   const screen = normalizeScreen(h2d, cam.width, cam.height);
-  const input = o.inputNormalization === 'pose' ? normalizePoseFrames(screen, 17, 0) : screen;
+  const input = applyInputNormalization(screen, 17, o.inputNormalization);
   // Targets: camera-space joints (each frame's camera), pelvis-relative.
   const from = targetAt ?? 0;
   const count = targetAt === null ? T : 1;
@@ -422,21 +422,36 @@ export function locateWindow(starts: readonly number[], i: number): { part: numb
   return { part: lo, frame: i - starts[lo] };
 }
 
+/** Frames of the window of `rf` frames centred on `frame` of a take of `frames` (ends repeated). */
+export function windowFrames(frame: number, rf: number, frames: number): number[] {
+  const pad = (rf - 1) / 2;
+  return Array.from({ length: rf }, (_, k) => Math.min(frames - 1, Math.max(0, frame - pad + k)));
+}
+
 /**
- * Writes (u − cx) / fx, (v − cy) / fy of screen-normalised points (distortion ignored) into `out`
- * at `offset`: the trajectory model's input (WindowExtras.cameraNormalized).
+ * Writes window `b`'s 2D extras from its screen-normalised points (RF × 17 × 2) and normalised
+ * intrinsics: the camera-normalised rays (u − cx) / fx, (v − cy) / fy (distortion ignored; the
+ * trajectory model's input), the middle frame's observed 2D and the intrinsics.
  */
-export function writeCameraNormalized(
-  out: Float32Array,
-  offset: number,
+export function writeWindowExtras(
+  extras: WindowExtras | undefined,
+  b: number,
   screen: Float32Array,
   intrinsics: readonly number[],
 ): void {
-  const [fx, fy, cx, cy] = intrinsics;
-  for (let i = 0; i < screen.length / 2; i++) {
-    out[offset + i * 2] = (screen[i * 2] - cx) / fx;
-    out[offset + i * 2 + 1] = (screen[i * 2 + 1] - cy) / fy;
+  if (!extras) return;
+  const size = screen.length;
+  const pad = (size / 34 - 1) / 2;
+  if (extras.cameraNormalized) {
+    const [fx, fy, cx, cy] = intrinsics;
+    const out = extras.cameraNormalized;
+    for (let i = 0; i < size / 2; i++) {
+      out[b * size + i * 2] = (screen[i * 2] - cx) / fx;
+      out[b * size + i * 2 + 1] = (screen[i * 2 + 1] - cy) / fy;
+    }
   }
+  if (extras.center2d) extras.center2d.set(screen.subarray(pad * 34, pad * 34 + 34), b * 34);
+  if (extras.intrinsics) extras.intrinsics.set(intrinsics, b * 6);
 }
 
 /**
@@ -491,9 +506,7 @@ export class WindowSampler implements WindowSource {
     for (let b = 0; b < B; b++) {
       const { seq, frame } = this.locate(indices[b]);
       const rng = new Rng(deriveSeed(seed, b));
-      const frames = Array.from({ length: rf }, (_, k) =>
-        Math.min(seq.frames - 1, Math.max(0, frame - pad + k)),
-      );
+      const frames = windowFrames(frame, rf, seq.frames);
       const noisy = rng.chance(o.noiseProbability);
       const view = render(
         seq,
@@ -518,10 +531,8 @@ export class WindowSampler implements WindowSource {
       }
       input.set(inp, b * rf * 34);
       target.set(tgt, b * 51);
-      if (extras?.cameraNormalized) writeCameraNormalized(extras.cameraNormalized, b * rf * 34, screen, intr);
-      if (extras?.center2d) extras.center2d.set(screen.subarray(pad * 34, pad * 34 + 34), b * 34);
+      writeWindowExtras(extras, b, screen, intr);
       if (extras?.root) extras.root.set(root, b * 3);
-      if (extras?.intrinsics) extras.intrinsics.set(intr, b * 6);
     }
   }
 }

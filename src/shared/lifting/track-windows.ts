@@ -13,9 +13,15 @@
  * `fill` has WindowSampler's signature, so training draws from either.
  */
 import { flipPoses } from './flip';
-import { normalizePoseFrames, normalizeScreen, type InputNormalization } from './normalize';
+import { applyInputNormalization, normalizeScreen, type InputNormalization } from './normalize';
 import { deriveSeed, Rng } from './rng';
-import { locateWindow, writeCameraNormalized, type WindowExtras, type WindowSource } from './dataset';
+import {
+  locateWindow,
+  windowFrames,
+  writeWindowExtras,
+  type WindowExtras,
+  type WindowSource,
+} from './dataset';
 
 export interface Track2d {
   /** For messages: which video, run and track the windows come from. */
@@ -94,26 +100,21 @@ export class TrackWindowSampler implements WindowSource {
       throw new Error('TrackWindowSampler.fill: buffer sizes do not match the batch');
     if (extras?.root) throw new Error('TrackWindowSampler: real tracks have no 3D root');
     target.fill(0);
-    const pad = (rf - 1) / 2;
     for (let b = 0; b < B; b++) {
       const { part, frame } = locateWindow(this.starts, indices[b]);
       const track = this.tracks[part];
       const rng = new Rng(deriveSeed(seed, b));
       let screen: Float32Array = new Float32Array(rf * 34);
-      for (let k = 0; k < rf; k++) {
-        const f = Math.min(track.frames - 1, Math.max(0, frame - pad + k));
-        screen.set(track.screen.subarray(f * 34, f * 34 + 34), k * 34);
-      }
+      windowFrames(frame, rf, track.frames).forEach((f, k) =>
+        screen.set(track.screen.subarray(f * 34, f * 34 + 34), k * 34),
+      );
       const intr = [...track.intrinsics];
       if (rng.chance(this.options.flipProbability)) {
         screen = flipPoses(screen, 17, 2);
         intr[2] = -intr[2];
       }
-      const inp = this.options.inputNormalization === 'pose' ? normalizePoseFrames(screen, 17, 0) : screen;
-      input.set(inp, b * rf * 34);
-      if (extras?.cameraNormalized) writeCameraNormalized(extras.cameraNormalized, b * rf * 34, screen, intr);
-      if (extras?.center2d) extras.center2d.set(screen.subarray(pad * 34, pad * 34 + 34), b * 34);
-      if (extras?.intrinsics) extras.intrinsics.set(intr, b * 6);
+      input.set(applyInputNormalization(screen, 17, this.options.inputNormalization), b * rf * 34);
+      writeWindowExtras(extras, b, screen, intr);
     }
   }
 }
