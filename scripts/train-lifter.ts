@@ -21,15 +21,15 @@
 // (probability of detector noise on an unlabelled window; default: as the labelled ones)
 // --bone batch-mean|per-window (the paper's bone term on the batches' mean lengths, or every
 // unlabelled skeleton's bones against the labelled mean) --reprojection perspective|aligned (the
-// paper's pinhole with the trajectory model, or camera-free scale-aligned). Each setting gets its own checkpoint
-// folder; supervised-only is shared.
+// paper's pinhole with the trajectory model, or camera-free scale-aligned). Each setting gets its
+// own checkpoint folder; supervised-only is shared.
 //
 // Options: --rf N (1, 27, 81, 243) --channels N --epochs N --baseline-epochs N --batch N --lr X
 // --lr-decay X --dropout X --seed N --windows-per-epoch N --views N (validation cameras per
 // sequence) --name NAME --norm pose|screen --fresh (ignore saved checkpoints) --no-baseline
 // --no-export --out DIR (default native-models) --backend wasm|cpu --noise-prob P (share of
-// training windows with detector-like noise, default 0.6). Checkpoints go to .cache/lifter-training/<run>/ and an
-// interrupted run resumes from them.
+// training windows with detector-like noise, default 0.6). Checkpoints go to
+// .cache/lifter-training/<run>/ and an interrupted run resumes from them.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
