@@ -62,7 +62,10 @@ export function CropStrip() {
   const state = !open
     ? 'closed'
     : !run
-      ? 'no-tracks'
+      ? // Not before the video's runs are in: until then there may be tracks still coming.
+        posesLoaded
+        ? 'no-tracks'
+        : 'loading'
       : error
         ? 'error'
         : data && data.runId === run.id && data.trackId === trackId
