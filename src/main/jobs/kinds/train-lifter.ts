@@ -33,7 +33,7 @@ import {
   type LifterTrainingSettings,
 } from '../../training/lifter-session';
 import type { JobContext, JobRunner } from '../protocol';
-import { resumableTraining } from './resumable-training';
+import { resumableTraining, type TrainingCheckpoint, type TrainingRun } from './resumable-training';
 
 export interface TrainLifterParams {
   name: string;
@@ -59,12 +59,8 @@ export interface UnlabeledTrackParams {
   video: UnlabeledVideo;
 }
 
-export interface TrainLifterCheckpoint {
-  /** Folder of the weights checkpoint. */
-  dir: string;
-  step: number;
-  /** Set once the model is stored (a resume then only finishes up). */
-  modelId?: number;
+export interface TrainLifterCheckpoint extends TrainingCheckpoint {
+  /** Set with the stored model: a resume then only finishes up. */
   result?: TrainLifterResult;
 }
 
@@ -100,15 +96,14 @@ export const runTrainLifter: JobRunner<TrainLifterParams, TrainLifterCheckpoint,
 
 async function train(
   ctx: JobContext<TrainLifterParams, TrainLifterCheckpoint>,
-  dir: string,
+  run: TrainingRun<TrainLifterCheckpoint>,
 ): Promise<TrainLifterResult> {
   const p = ctx.params;
+  const dir = run.dir;
   if (ctx.checkpoint?.result) {
     rmSync(dir, { recursive: true, force: true });
     return ctx.checkpoint.result;
   }
-  // Name the folder in the job checkpoint before the first weights land in it.
-  if (!ctx.checkpoint) await ctx.commit({ op: 'none' }, { dir, step: 0 });
 
   const files = p.trainFiles.length + p.validationFiles.length;
   ctx.progress({ phase: 'load', done: 0, total: files, message: 'Reading the mocap files' });
@@ -130,7 +125,6 @@ async function train(
     semiSupervised: unlabeledTracks.length > 0 ? appSemiSupervised(p.settings.epochs) : null,
   };
   const initial = p.init !== 'none' && p.initWeightsPath ? loadWeightsFile(p.initWeightsPath).weights : null;
-  const pending: Promise<unknown>[] = [];
   ctx.progress({ phase: 'train', done: ctx.checkpoint?.step ?? 0, total: p.totalSteps, message: 'Starting' });
   const trained = await trainAndEvaluateLifter(
     { ...data, unlabeledTracks },
@@ -158,14 +152,13 @@ async function train(
             metrics: { step: u.step, epoch: u.epoch + 1, valMpjpe: u.val.mpjpeMm },
           });
         } else if (u.phase === 'checkpoint') {
-          // The weights are on disk: record the step so a restart resumes from it.
-          pending.push(ctx.commit({ op: 'none' }, { dir, step: u.step }).catch(() => undefined));
+          run.weightsSaved(u.step);
         }
       },
     },
     { views: EVAL_VIEWS, seed: p.settings.seed + 1000 },
   );
-  await Promise.all(pending);
+  await run.stepsRecorded();
   const { result, clean, noisy } = trained;
   if (!Number.isFinite(clean.overall.mpjpeMm))
     throw new KinemaError('TRAINING_FAILED', 'The trained lifter gave no finite validation error.');
@@ -231,9 +224,8 @@ async function train(
   };
   // The model and a result land together, so a resume after this point never stores it twice
   // (a kill before the next commit leaves modelId 0 in the result).
-  const modelId = await ctx.commit<number>(
+  const { modelId } = await run.storeModel(
     {
-      op: 'saveTrainedModel',
       family: 'lifter',
       name: p.name,
       replace: p.replace,
@@ -244,10 +236,9 @@ async function train(
       metrics,
     },
     { dir, step: result.steps, result: { modelId: 0, ...summary } },
+    (id) => ({ dir, step: result.steps, modelId: id, result: { modelId: id, ...summary } }),
   );
-  const out: TrainLifterResult = { modelId, ...summary };
-  await ctx.commit({ op: 'none' }, { dir, step: result.steps, modelId, result: out });
   rmSync(dir, { recursive: true, force: true });
   ctx.progress({ phase: 'done', done: p.totalSteps, total: p.totalSteps, message: 'Trained' });
-  return out;
+  return { modelId, ...summary };
 }

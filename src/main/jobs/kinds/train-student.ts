@@ -28,7 +28,7 @@ import { DEFAULT_STUDENT_TRAIN_OPTIONS, trainStudent } from '../../training/stud
 import { abortError } from '../../training/evaluate';
 import { deserializeTrack, type SerializedTrack } from '../../vpd/crops-job';
 import type { JobContext, JobRunner } from '../protocol';
-import { resumableTraining } from './resumable-training';
+import { resumableTraining, type TrainingCheckpoint, type TrainingRun } from './resumable-training';
 
 /** One video's track and its teacher series, as params carry them (checked by main). */
 export interface StudentVideo {
@@ -62,10 +62,7 @@ export interface TrainStudentParams {
   videos: (StudentVideo & { teacherSeries: TeacherSeriesParams })[];
 }
 
-export interface TrainStudentCheckpoint {
-  dir: string;
-  step: number;
-  modelId?: number;
+export interface TrainStudentCheckpoint extends TrainingCheckpoint {
   metrics?: Record<string, number>;
 }
 
@@ -137,12 +134,12 @@ export const runTrainStudent: JobRunner<TrainStudentParams, TrainStudentCheckpoi
 
 async function train(
   ctx: JobContext<TrainStudentParams, TrainStudentCheckpoint>,
-  dir: string,
+  run: TrainingRun<TrainStudentCheckpoint>,
 ): Promise<TrainStudentResult> {
   const p = ctx.params;
+  const dir = run.dir;
   mkdirSync(dir, { recursive: true });
   let checkpoint: TrainStudentCheckpoint = ctx.checkpoint ?? { dir, step: 0 };
-  if (!ctx.checkpoint) await ctx.commit({ op: 'none' }, checkpoint);
   const frames = await framesOf(ctx as JobContext<unknown, unknown>, p.videos, p.spec, dir);
   const dataset = buildStudentDataset(
     p.videos.map((v, i) => ({
@@ -163,7 +160,6 @@ async function train(
   let resumedFromStep: number | null = null;
   let onnx: Uint8Array;
   if (modelId === undefined || !existsSync(onnxPath)) {
-    const pending: Promise<unknown>[] = [];
     ctx.progress({ phase: 'train', done: checkpoint.step, total: p.steps, message: 'Starting' });
     const trained = await trainStudent(
       dataset,
@@ -192,13 +188,12 @@ async function train(
               },
             });
           } else if (u.phase === 'checkpoint') {
-            checkpoint = { dir, step: u.step };
-            pending.push(ctx.commit({ op: 'none' }, checkpoint).catch(() => undefined));
+            run.weightsSaved(u.step);
           }
         },
       },
     );
-    await Promise.all(pending);
+    await run.stepsRecorded();
     trainSeconds = trained.trainSeconds;
     resumedFromStep = trained.resumedFromStep;
     ctx.progress({ phase: 'export', done: p.steps, total: p.steps, message: 'Exporting to ONNX' });
@@ -217,9 +212,8 @@ async function train(
       trainSeconds: trained.trainSeconds,
       onnxMaxAbsDiff: exported.maxAbsDiff,
     };
-    modelId = await ctx.commit<number>(
+    ({ modelId, checkpoint } = await run.storeModel(
       {
-        op: 'saveTrainedModel',
         family: 'student',
         name: p.name,
         replace: p.replace || modelId !== undefined,
@@ -237,9 +231,8 @@ async function train(
         metrics,
       },
       { dir, step: p.steps, metrics },
-    );
-    checkpoint = { dir, step: p.steps, modelId, metrics };
-    await ctx.commit({ op: 'none' }, checkpoint);
+      (id) => ({ dir, step: p.steps, modelId: id, metrics }),
+    ));
   } else onnx = new Uint8Array(readFileSync(onnxPath));
 
   ctx.progress({ phase: 'embed', done: 0, total: p.videos.length, message: 'Embedding the videos' });

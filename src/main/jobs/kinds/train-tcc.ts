@@ -20,7 +20,7 @@ import { TccEmbedder } from '../../training/tcc/embed';
 import { DEFAULT_TCC_TRAIN_OPTIONS, trainTcc, type TccClip } from '../../training/tcc/train';
 import { abortError } from '../../training/evaluate';
 import type { JobContext, JobRunner } from '../protocol';
-import { resumableTraining } from './resumable-training';
+import { resumableTraining, type TrainingCheckpoint, type TrainingRun } from './resumable-training';
 
 export interface TrainTccClip {
   clipId: number;
@@ -54,12 +54,8 @@ export interface TrainTccParams {
   clips: TrainTccClip[];
 }
 
-export interface TrainTccCheckpoint {
-  /** Folder of the weights checkpoint and the exported ONNX. */
-  dir: string;
-  step: number;
-  /** Set once the model is stored. */
-  modelId?: number;
+/** The folder also holds the exported ONNX. */
+export interface TrainTccCheckpoint extends TrainingCheckpoint {
   metrics?: Record<string, number>;
 }
 
@@ -116,9 +112,10 @@ export const runTrainTcc: JobRunner<TrainTccParams, TrainTccCheckpoint, TrainTcc
 
 async function train(
   ctx: JobContext<TrainTccParams, TrainTccCheckpoint>,
-  dir: string,
+  run: TrainingRun<TrainTccCheckpoint>,
 ): Promise<TrainTccResult> {
   const p = ctx.params;
+  const dir = run.dir;
   const onnxPath = join(dir, 'encoder.onnx');
   const tracks = p.clips.map((c) => trackOf(c, p.skeletonId));
   const features = tracks.map((t) => poseFeatures2d(t, { kinds: p.features }));
@@ -126,8 +123,6 @@ async function train(
   const clips: TccClip[] = features.map((f, i) => ({ name: p.clips[i].name, features: f.values }));
 
   let checkpoint: TrainTccCheckpoint = ctx.checkpoint ?? { dir, step: 0 };
-  // Name the folder in the job checkpoint before the first weights land in it.
-  if (!ctx.checkpoint) await ctx.commit({ op: 'none' }, checkpoint);
 
   let modelId = checkpoint.modelId;
   let metrics = checkpoint.metrics ?? {};
@@ -136,7 +131,6 @@ async function train(
   // Stored already (a resume between the model and the series) unless the export went missing.
   const storeModel = modelId === undefined || !existsSync(onnxPath);
   if (storeModel) {
-    const pending: Promise<unknown>[] = [];
     ctx.progress({ phase: 'train', done: checkpoint.step, total: p.steps, message: 'Starting' });
     const trained = await trainTcc(
       clips,
@@ -165,9 +159,7 @@ async function train(
               metrics: { step: u.step, loss: u.loss, cycleAccuracy: u.cycleAccuracy },
             });
           } else if (u.phase === 'checkpoint') {
-            // The weights are on disk: record the step so a restart resumes from it.
-            checkpoint = { dir, step: u.step };
-            pending.push(ctx.commit({ op: 'none' }, checkpoint).catch(() => undefined));
+            run.weightsSaved(u.step);
           } else if (u.phase === 'export') {
             ctx.progress({
               phase: 'export',
@@ -179,7 +171,7 @@ async function train(
         },
       },
     );
-    await Promise.all(pending);
+    await run.stepsRecorded();
     trainSeconds = trained.trainSeconds;
     resumedFromStep = trained.resumedFromStep;
     const last = trained.history.at(-1);
@@ -219,9 +211,8 @@ async function train(
       ...(alignTau !== null ? { alignTau } : {}),
       ...(featuresAlignTau !== null ? { featuresAlignTau } : {}),
     };
-    modelId = await ctx.commit<number>(
+    ({ modelId, checkpoint } = await run.storeModel(
       {
-        op: 'saveTrainedModel',
         family: 'tcc',
         name: p.name,
         replace: p.replace || modelId !== undefined,
@@ -241,10 +232,8 @@ async function train(
         metrics,
       },
       { dir, step: p.steps, metrics },
-    );
-    checkpoint = { dir, step: p.steps, modelId, metrics };
-    // Keep the modelId with the step for a resume between the model and the series.
-    await ctx.commit({ op: 'none' }, checkpoint);
+      (id) => ({ dir, step: p.steps, modelId: id, metrics }),
+    ));
   }
 
   if (modelId === undefined) throw new Error('train-tcc: the model was not stored');
