@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KinemaError } from '../../../shared/errors';
 import { deriveSeed, Rng } from '../../../shared/lifting/rng';
 import { abortError } from '../evaluate';
+import { checkTrainingOptions, cosineLearningRate } from '../cosine-schedule';
 import { initTrainingBackend, type BackendChoice, type TrainingBackend } from '../tf-backend';
 import { Adam } from '../train-lifter';
 import {
@@ -119,27 +120,21 @@ export interface StudentTrainResult {
 }
 
 export function checkStudentTrainOptions(o: StudentTrainOptions): void {
-  const ints: [string, number, number][] = [
-    ['steps', o.steps, 1],
-    ['batchSize', o.batchSize, 1],
-    ['checkpointEverySteps', o.checkpointEverySteps, 1],
-    ['evalEverySteps', o.evalEverySteps, 1],
-    ['maxEvalFrames', o.maxEvalFrames, 1],
-    ['patchSize', o.patchSize, 1],
-    ['tokenDim', o.tokenDim, 1],
-    ['channelHidden', o.channelHidden, 1],
-    ['hidden', o.hidden, 1],
-  ];
-  for (const [k, v, min] of ints)
-    if (!Number.isInteger(v) || v < min)
-      throw new KinemaError(
-        'BAD_OPTIONS',
-        `Student training option ${k} must be an integer ≥ ${min}, got ${v}`,
-      );
-  if (!(o.learningRate > 0 && Number.isFinite(o.learningRate)))
-    throw new KinemaError('BAD_OPTIONS', `learningRate must be positive, got ${o.learningRate}`);
-  if (!(o.finalLrFraction > 0 && o.finalLrFraction <= 1))
-    throw new KinemaError('BAD_OPTIONS', `finalLrFraction must be in (0, 1], got ${o.finalLrFraction}`);
+  checkTrainingOptions(
+    'Student training',
+    [
+      ['steps', o.steps, 1],
+      ['batchSize', o.batchSize, 1],
+      ['checkpointEverySteps', o.checkpointEverySteps, 1],
+      ['evalEverySteps', o.evalEverySteps, 1],
+      ['maxEvalFrames', o.maxEvalFrames, 1],
+      ['patchSize', o.patchSize, 1],
+      ['tokenDim', o.tokenDim, 1],
+      ['channelHidden', o.channelHidden, 1],
+      ['hidden', o.hidden, 1],
+    ],
+    o,
+  );
 }
 
 export function studentConfigFor(
@@ -160,13 +155,6 @@ export function studentConfigFor(
     hidden: o.hidden,
     embeddingDim: d.dim,
   };
-}
-
-export function studentLearningRate(o: StudentTrainOptions, step: number): number {
-  const frac = o.steps > 1 ? Math.min(1, step / (o.steps - 1)) : 0;
-  return (
-    o.learningRate * (o.finalLrFraction + (1 - o.finalLrFraction) * 0.5 * (1 + Math.cos(Math.PI * frac)))
-  );
 }
 
 /** The records and augmented inputs of one step; depends only on (seed, step). */
@@ -280,7 +268,7 @@ export async function trainStudent(
       const target = new Float32Array(B * E);
       for (let b = 0; b < B; b++)
         target.set(dataset.teacher.subarray(records[b] * E, (records[b] + 1) * E), b * E);
-      const lr = studentLearningRate(o, step);
+      const lr = cosineLearningRate(o, step);
       const patches = patchify(images, config);
       const loss = tf.tidy(() => {
         const { out, cache } = model.forwardTrain(tf.tensor2d(patches, [B * N, K]));
@@ -341,7 +329,7 @@ export async function trainStudent(
       totalSteps: o.steps,
       loss: history.at(-1)?.loss ?? NaN,
       ...(Number.isFinite(lastVal) ? { valCosine: lastVal } : {}),
-      lr: studentLearningRate(o, o.steps - 1),
+      lr: cosineLearningRate(o, o.steps - 1),
       stepsPerSecond: step / Math.max(1e-9, trainSeconds),
     });
     return {

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KinemaError } from '../../../shared/errors';
 import { deriveSeed, Rng } from '../../../shared/lifting/rng';
 import { abortError } from '../evaluate';
+import { checkTrainingOptions, cosineLearningRate } from '../cosine-schedule';
 import { initTrainingBackend, type BackendChoice, type TrainingBackend } from '../tf-backend';
 import { Adam } from '../train-lifter';
 import {
@@ -151,38 +152,27 @@ export interface TccTrainResult {
 }
 
 export function checkTccTrainOptions(o: TccTrainOptions): void {
-  const ints: [string, number, number][] = [
-    ['steps', o.steps, 1],
-    ['batchSize', o.batchSize, 2],
-    ['framesPerSequence', o.framesPerSequence, 2],
-    ['checkpointEverySteps', o.checkpointEverySteps, 1],
-    ['hidden', o.hidden, 1],
-    ['context', o.context, 0],
-    ['contextStride', o.contextStride, 1],
-    ['embeddingDim', o.embeddingDim, 1],
-  ];
-  for (const [k, v, min] of ints) {
-    if (!Number.isInteger(v) || v < min)
-      throw new KinemaError('BAD_OPTIONS', `TCC training option ${k} must be an integer ≥ ${min}, got ${v}`);
-  }
+  checkTrainingOptions(
+    'TCC training',
+    [
+      ['steps', o.steps, 1],
+      ['batchSize', o.batchSize, 2],
+      ['framesPerSequence', o.framesPerSequence, 2],
+      ['checkpointEverySteps', o.checkpointEverySteps, 1],
+      ['hidden', o.hidden, 1],
+      ['context', o.context, 0],
+      ['contextStride', o.contextStride, 1],
+      ['embeddingDim', o.embeddingDim, 1],
+    ],
+    o,
+  );
   if (!TCC_LOSS_TYPES.includes(o.loss))
     throw new KinemaError(
       'BAD_OPTIONS',
       `Unknown TCC loss '${String(o.loss)}' (${TCC_LOSS_TYPES.join(', ')})`,
     );
   checkLossOptions({ type: o.loss, temperature: o.temperature, varianceLambda: o.varianceLambda });
-  if (!(o.learningRate > 0 && Number.isFinite(o.learningRate)))
-    throw new KinemaError('BAD_OPTIONS', `learningRate must be positive, got ${o.learningRate}`);
-  if (!(o.finalLrFraction > 0 && o.finalLrFraction <= 1))
-    throw new KinemaError('BAD_OPTIONS', `finalLrFraction must be in (0, 1], got ${o.finalLrFraction}`);
   if (!Number.isFinite(o.seed)) throw new KinemaError('BAD_OPTIONS', `seed must be a number, got ${o.seed}`);
-}
-
-/** Learning rate at a step: cosine from lr to lr · finalLrFraction over the run. */
-export function tccLearningRate(o: TccTrainOptions, step: number): number {
-  const frac = o.steps > 1 ? Math.min(1, step / (o.steps - 1)) : 0;
-  const f = o.finalLrFraction + (1 - o.finalLrFraction) * 0.5 * (1 + Math.cos(Math.PI * frac));
-  return o.learningRate * f;
 }
 
 /** A clip ready to sample: rows of NaN (absent frames) filled linearly from their neighbours. */
@@ -338,7 +328,7 @@ export async function trainTcc(
       }
       const t0 = performance.now();
       const { input, batch: B } = sampleBatch(prepared, config, o, step);
-      const lr = tccLearningRate(o, step);
+      const lr = cosineLearningRate(o, step);
       // Forward (embeddings of every sampled frame, [B·N, E]), the loss and its gradient in plain
       // JS, then the backward pass and Adam, all in one scope so the activations stay alive.
       const held: { result?: TccLossResult } = {};
@@ -407,7 +397,7 @@ export async function trainTcc(
         totalSteps: o.steps,
         loss: last?.loss ?? NaN,
         cycleAccuracy: last?.cycleAccuracy ?? NaN,
-        lr: tccLearningRate(o, o.steps - 1),
+        lr: cosineLearningRate(o, o.steps - 1),
         stepsPerSecond: step / Math.max(1e-9, trainSeconds),
       });
       onnx = await exportTccOnnx(weights, control.exportInfo!, control.exportPath, {
@@ -422,7 +412,7 @@ export async function trainTcc(
       totalSteps: o.steps,
       loss: last?.loss ?? NaN,
       cycleAccuracy: last?.cycleAccuracy ?? NaN,
-      lr: tccLearningRate(o, o.steps - 1),
+      lr: cosineLearningRate(o, o.steps - 1),
       stepsPerSecond: step / Math.max(1e-9, trainSeconds),
     });
     return {
