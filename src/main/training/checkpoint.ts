@@ -13,66 +13,24 @@
  * either the previous checkpoint or the new one; older data files are deleted afterwards.
  * Anything unreadable is refused with a KinemaError('BAD_CHECKPOINT') that says what is wrong.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinemaError } from '../../shared/errors';
 import { validateWeights, type LifterConfig, type LifterWeights, type NamedTensor } from './lifter-model';
+import {
+  floatsOf,
+  packTensors,
+  readCheckpointData,
+  unpackTensors,
+  writeCheckpointFiles,
+  type TensorEntry,
+} from './tensor-files';
 
 const MAGIC = 'KLW1';
-
-function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
+const DATA_FILE = /^state-\d+\.bin$/;
 
 function bad(what: string, detail: string): KinemaError {
   return new KinemaError('BAD_CHECKPOINT', `${what}: ${detail}`);
-}
-
-interface TensorEntry {
-  name: string;
-  shape: number[];
-  /** Offset in float32 elements. */
-  offset: number;
-}
-
-function packTensors(tensors: readonly NamedTensor[]): { entries: TensorEntry[]; data: Float32Array } {
-  const total = tensors.reduce((a, t) => a + t.data.length, 0);
-  const data = new Float32Array(total);
-  const entries: TensorEntry[] = [];
-  let off = 0;
-  for (const t of tensors) {
-    data.set(t.data, off);
-    entries.push({ name: t.name, shape: [...t.shape], offset: off });
-    off += t.data.length;
-  }
-  return { entries, data };
-}
-
-function unpackTensors(entries: unknown, data: Float32Array, what: string): NamedTensor[] {
-  if (!Array.isArray(entries)) throw bad(what, 'the tensor list is missing');
-  return entries.map((e: unknown, i) => {
-    const t = e as Partial<TensorEntry>;
-    if (typeof t?.name !== 'string' || !Array.isArray(t.shape) || typeof t.offset !== 'number') {
-      throw bad(what, `tensor entry ${i} is malformed`);
-    }
-    if (!t.shape.every((d) => Number.isInteger(d) && d >= 0))
-      throw bad(what, `tensor ${t.name} has a bad shape`);
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    if (!Number.isInteger(t.offset) || t.offset < 0 || t.offset + size > data.length) {
-      throw bad(what, `tensor ${t.name} lies outside the data (${data.length} values)`);
-    }
-    return { name: t.name, shape: t.shape, data: data.slice(t.offset, t.offset + size) };
-  });
-}
-
-function floatsOf(bytes: Uint8Array, what: string): Float32Array {
-  if (bytes.byteLength % 4 !== 0)
-    throw bad(what, `the data is ${bytes.byteLength} bytes, not whole float32 values`);
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return new Float32Array(copy.buffer);
 }
 
 /** Encodes weights (and free-form metadata) as a `.klw` file's bytes. */
@@ -107,7 +65,8 @@ export function decodeWeights(
     throw bad(what, `the header is not JSON (${(err as Error).message})`);
   }
   if (!header.config) throw bad(what, 'the header has no model configuration');
-  const tensors = unpackTensors(header.tensors, floatsOf(bytes.subarray(8 + n), what), what);
+  const fail = (detail: string) => bad(what, detail);
+  const tensors = unpackTensors(header.tensors, floatsOf(bytes.subarray(8 + n), fail), fail);
   const weights: LifterWeights = { config: header.config, tensors };
   try {
     validateWeights(weights);
@@ -164,6 +123,7 @@ interface CheckpointJson extends CheckpointState {
   version: number;
   savedAt: string;
   config: LifterConfig;
+  /** The data file's name, size and FNV-1a checksum (written by writeCheckpointFiles). */
   file: string;
   bytes: number;
   checksum: string;
@@ -179,31 +139,24 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   const extra = checkpoint.extra ?? [];
   const all = [...checkpoint.weights.tensors, ...checkpoint.optimizer, ...extra];
   const { entries, data } = packTensors(all);
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const file = `state-${checkpoint.state.step}.bin`;
-  writeFileSync(join(dir, `${file}.tmp`), bytes);
-  renameSync(join(dir, `${file}.tmp`), join(dir, file));
-  const json: CheckpointJson = {
+  const nw = checkpoint.weights.tensors.length;
+  const no = checkpoint.optimizer.length;
+  const json: Omit<CheckpointJson, 'file' | 'bytes' | 'checksum'> = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     savedAt: new Date().toISOString(),
     ...checkpoint.state,
     config: checkpoint.weights.config,
-    file,
-    bytes: bytes.byteLength,
-    checksum: fnv1a(bytes),
-    weights: entries.slice(0, checkpoint.weights.tensors.length),
-    optimizer: entries.slice(
-      checkpoint.weights.tensors.length,
-      checkpoint.weights.tensors.length + checkpoint.optimizer.length,
-    ),
-    extra: entries.slice(checkpoint.weights.tensors.length + checkpoint.optimizer.length),
+    weights: entries.slice(0, nw),
+    optimizer: entries.slice(nw, nw + no),
+    extra: entries.slice(nw + no),
   };
-  writeFileSync(join(dir, 'checkpoint.json.tmp'), JSON.stringify(json, null, 1));
-  renameSync(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
-  for (const f of readdirSync(dir)) {
-    if (/^state-\d+\.bin$/.test(f) && f !== file) rmSync(join(dir, f), { force: true });
-  }
+  writeCheckpointFiles(
+    dir,
+    { json: 'checkpoint.json', data: `state-${checkpoint.state.step}.bin`, dataPattern: DATA_FILE },
+    data,
+    json,
+  );
 }
 
 /** Whether `dir` holds a checkpoint (a checkpoint.json; its contents are checked by loadCheckpoint). */
@@ -235,21 +188,10 @@ export function loadCheckpoint(dir: string): Checkpoint {
       throw bad(what, `"${k}" is missing or not a non-negative number`);
     }
   }
-  if (typeof json.file !== 'string' || !/^state-\d+\.bin$/.test(json.file))
-    throw bad(what, 'the data file name is missing');
-  const binPath = join(dir, json.file);
-  if (!existsSync(binPath)) throw bad(what, `its data file ${json.file} is missing`);
-  const bytes = readFileSync(binPath);
-  if (bytes.byteLength !== json.bytes) {
-    throw bad(
-      what,
-      `${json.file} is ${bytes.byteLength} bytes, the checkpoint says ${json.bytes} (truncated?)`,
-    );
-  }
-  if (fnv1a(bytes) !== json.checksum) throw bad(what, `${json.file} does not match its checksum (corrupted)`);
-  const data = floatsOf(bytes, what);
+  const fail = (detail: string) => bad(what, detail);
+  const data = readCheckpointData(dir, json, DATA_FILE, fail);
   if (!json.config) throw bad(what, 'the model configuration is missing');
-  const weights: LifterWeights = { config: json.config, tensors: unpackTensors(json.weights, data, what) };
+  const weights: LifterWeights = { config: json.config, tensors: unpackTensors(json.weights, data, fail) };
   try {
     validateWeights(weights);
   } catch (err) {
@@ -266,7 +208,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
       samples: json.samples!,
     },
     weights,
-    optimizer: unpackTensors(json.optimizer ?? [], data, what),
-    extra: unpackTensors(json.extra ?? [], data, what),
+    optimizer: unpackTensors(json.optimizer ?? [], data, fail),
+    extra: unpackTensors(json.extra ?? [], data, fail),
   };
 }

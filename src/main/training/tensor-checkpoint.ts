@@ -9,14 +9,16 @@
  *   `<prefix>-state-<step>.bin` weights and the optimizer's tensors, float32 LE.
  *
  * The data file is written first, then the JSON through a temporary file and a rename, so a kill
- * leaves either the previous checkpoint or the new one; older data files are deleted afterwards.
+ * leaves either the previous checkpoint or the new one; older data files are deleted afterwards
+ * (tensor-files.ts, shared with the lifter's format).
  * Anything unreadable is refused with KinemaError('BAD_CHECKPOINT') saying what is wrong. (The
  * lifter keeps its own format, checkpoint.ts, which also carries its .klw weights files.)
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinemaError } from '../../shared/errors';
 import type { NamedTensor } from './lifter-model';
+import { packTensors, readCheckpointData, unpackTensors, writeCheckpointFiles } from './tensor-files';
 
 export interface TensorCheckpoint<Config, History> {
   state: {
@@ -52,18 +54,6 @@ export interface TensorCheckpointStore<Config, History> {
   load(dir: string): TensorCheckpoint<Config, History>;
 }
 
-interface Entry {
-  name: string;
-  shape: number[];
-  offset: number;
-}
-
-function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
 export function tensorCheckpointStore<Config, History>(
   kind: TensorCheckpointKind<Config>,
 ): TensorCheckpointStore<Config, History> {
@@ -71,21 +61,7 @@ export function tensorCheckpointStore<Config, History>(
   const dataRe = new RegExp(`^${kind.prefix}-state-\\d+\\.bin$`);
   const bad = (dir: string, detail: string) =>
     new KinemaError('BAD_CHECKPOINT', `${kind.label} checkpoint in ${dir}: ${detail}`);
-
-  function unpack(entries: unknown, data: Float32Array, dir: string): NamedTensor[] {
-    if (!Array.isArray(entries)) throw bad(dir, 'the tensor list is missing');
-    return entries.map((raw: unknown, i) => {
-      const e = raw as Partial<Entry>;
-      if (typeof e?.name !== 'string' || !Array.isArray(e.shape) || typeof e.offset !== 'number')
-        throw bad(dir, `tensor entry ${i} is malformed`);
-      if (!e.shape.every((d) => Number.isInteger(d) && d >= 0))
-        throw bad(dir, `tensor ${e.name} has a bad shape`);
-      const size = e.shape.reduce((a, b) => a * b, 1);
-      if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset + size > data.length)
-        throw bad(dir, `tensor ${e.name} lies outside the data (${data.length} values)`);
-      return { name: e.name, shape: e.shape, data: data.slice(e.offset, e.offset + size) };
-    });
-  }
+  const failIn = (dir: string) => (detail: string) => bad(dir, detail);
 
   return {
     has: (dir) => existsSync(join(dir, jsonName)),
@@ -93,35 +69,18 @@ export function tensorCheckpointStore<Config, History>(
     save(dir, checkpoint) {
       kind.validate(checkpoint.weights);
       mkdirSync(dir, { recursive: true });
-      const all = [...checkpoint.weights.tensors, ...checkpoint.optimizer];
-      const data = new Float32Array(all.reduce((s, t) => s + t.data.length, 0));
-      const entries: Entry[] = [];
-      let off = 0;
-      for (const t of all) {
-        data.set(t.data, off);
-        entries.push({ name: t.name, shape: [...t.shape], offset: off });
-        off += t.data.length;
-      }
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const { entries, data } = packTensors([...checkpoint.weights.tensors, ...checkpoint.optimizer]);
       const file = `${kind.prefix}-state-${checkpoint.state.step}.bin`;
-      writeFileSync(join(dir, `${file}.tmp`), bytes);
-      renameSync(join(dir, `${file}.tmp`), join(dir, file));
-      const json = {
+      const nw = checkpoint.weights.tensors.length;
+      writeCheckpointFiles(dir, { json: jsonName, data: file, dataPattern: dataRe }, data, {
         format: kind.format,
         version: kind.version,
         savedAt: new Date().toISOString(),
         ...checkpoint.state,
         config: checkpoint.weights.config,
-        file,
-        bytes: bytes.byteLength,
-        checksum: fnv1a(bytes),
-        weights: entries.slice(0, checkpoint.weights.tensors.length),
-        optimizer: entries.slice(checkpoint.weights.tensors.length),
-      };
-      writeFileSync(join(dir, `${jsonName}.tmp`), JSON.stringify(json, null, 1));
-      renameSync(join(dir, `${jsonName}.tmp`), join(dir, jsonName));
-      for (const f of readdirSync(dir))
-        if (dataRe.test(f) && f !== file) rmSync(join(dir, f), { force: true });
+        weights: entries.slice(0, nw),
+        optimizer: entries.slice(nw),
+      });
     },
 
     load(dir) {
@@ -144,22 +103,11 @@ export function tensorCheckpointStore<Config, History>(
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
           throw bad(dir, `"${k}" is missing or negative`);
       }
-      const file = json.file;
-      if (typeof file !== 'string' || !dataRe.test(file)) throw bad(dir, 'the data file name is missing');
-      const binPath = join(dir, file);
-      if (!existsSync(binPath)) throw bad(dir, `its data file ${file} is missing`);
-      const raw = readFileSync(binPath);
-      if (raw.byteLength !== json.bytes)
-        throw bad(
-          dir,
-          `${file} is ${raw.byteLength} bytes, the checkpoint says ${String(json.bytes)} (truncated?)`,
-        );
-      if (fnv1a(raw) !== json.checksum) throw bad(dir, `${file} does not match its checksum (corrupted)`);
-      if (raw.byteLength % 4 !== 0) throw bad(dir, `${file} is not whole float32 values`);
-      const copy = new Uint8Array(raw.byteLength);
-      copy.set(raw);
-      const data = new Float32Array(copy.buffer);
-      const weights = { config: json.config as Config, tensors: unpack(json.weights, data, dir) };
+      const data = readCheckpointData(dir, json, dataRe, failIn(dir));
+      const weights = {
+        config: json.config as Config,
+        tensors: unpackTensors(json.weights, data, failIn(dir)),
+      };
       try {
         kind.validate(weights);
       } catch (err) {
@@ -173,7 +121,7 @@ export function tensorCheckpointStore<Config, History>(
           trainSeconds: json.trainSeconds as number,
         },
         weights,
-        optimizer: unpack(json.optimizer ?? [], data, dir),
+        optimizer: unpackTensors(json.optimizer ?? [], data, failIn(dir)),
       };
     },
   };
