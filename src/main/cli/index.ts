@@ -187,17 +187,27 @@ async function waitForJobs(ws: Workstation, jobIds: number[]): Promise<Job[]> {
   return jobIds.map((id) => jobsDb.getJob(ws.db, id));
 }
 
-/** Opens the project, runs `fn` on it and closes it whatever happens. */
+/** Opens (or with `create`, creates) the project, runs `fn` on it and closes it whatever happens. */
 async function withProject(
   project: string | undefined,
   fn: (ws: Workstation) => Promise<void>,
+  create = false,
 ): Promise<void> {
-  const ws = await openWorkstation(project);
+  const ws = await openWorkstation(project, create);
   try {
     await fn(ws);
   } finally {
     await ws.closeProject();
   }
+}
+
+/** The same for commands that also work without a project (`fn` then gets null). */
+async function withOptionalProject(
+  project: string | undefined,
+  fn: (ws: Workstation | null) => Promise<void>,
+): Promise<void> {
+  if (project) await withProject(project, fn);
+  else await fn(null);
 }
 
 function reportJobs(jobs: Job[]): void {
@@ -287,9 +297,11 @@ async function main(): Promise<void> {
   }
   switch (command) {
     case 'init': {
-      const ws = await openWorkstation(values.project, true);
-      console.log(`Created ${ws.currentProject()!.path}`);
-      await ws.closeProject();
+      await withProject(
+        values.project,
+        async (ws) => console.log(`Created ${ws.currentProject()!.path}`),
+        true,
+      );
       return;
     }
     case 'import': {
@@ -632,8 +644,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'align': {
-      const ws = await openWorkstation(values.project);
-      try {
+      await withProject(values.project, async (ws) => {
         const side = (spec: string | undefined, what: string) => {
           const m = spec === undefined ? null : /^(\d+)(?::(\d+))?(?::(\d+)-(\d+))?$/.exec(spec);
           if (!m)
@@ -704,9 +715,7 @@ async function main(): Promise<void> {
           if (video?.state === 'done') console.log(`Video: ${(video.result as { outPath: string }).outPath}`);
         }
         if (video) reportJobs([video]);
-      } finally {
-        await ws.closeProject();
-      }
+      });
       return;
     }
     case 'train-lifter': {
@@ -716,12 +725,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'eval-lifter': {
-      const ws = values.project ? await openWorkstation(values.project) : null;
-      try {
-        await evalLifterCommand(ws, args, values);
-      } finally {
-        await ws?.closeProject();
-      }
+      await withOptionalProject(values.project, (ws) => evalLifterCommand(ws, args, values));
       return;
     }
     case 'train-tcc': {
@@ -750,12 +754,7 @@ async function main(): Promise<void> {
     }
     case 'train-vipe': {
       trainVipeRequest(values);
-      const ws = values.project ? await openWorkstation(values.project) : null;
-      try {
-        await trainVipeCommand(values, ws, defaultCacheDir());
-      } finally {
-        await ws?.closeProject();
-      }
+      await withOptionalProject(values.project, (ws) => trainVipeCommand(values, ws, defaultCacheDir()));
       return;
     }
     case 'embed': {
