@@ -28,7 +28,8 @@
 // --lr-decay X --dropout X --seed N --windows-per-epoch N --views N (validation cameras per
 // sequence) --name NAME --norm pose|screen --fresh (ignore saved checkpoints) --no-baseline
 // --no-export --out DIR (default native-models) --backend wasm|cpu --noise-prob P (share of
-// training windows with detector-like noise, default 0.6). Checkpoints go to
+// training windows with detector-like noise, default 0.6) --speed LO:HI (playback-speed
+// augmentation of the windows, e.g. 0.75:1.33; default none). Checkpoints go to
 // .cache/lifter-training/<run>/ and an interrupted run resumes from them.
 
 import { createHash } from 'node:crypto';
@@ -112,6 +113,9 @@ const windowsPerEpoch = argv.includes('--windows-per-epoch')
   : semiMode
     ? 7680
     : null;
+const speedArg = argv.includes('--speed') ? value('speed', '').split(':').map(Number) : null;
+if (speedArg && (speedArg.length !== 2 || !speedArg.every((v) => v > 0)))
+  throw new Error('--speed must be LO:HI playback speeds, e.g. 0.75:1.33');
 const backendArg = argv.includes('--backend') ? (value('backend', 'wasm') as TrainingBackend) : undefined;
 const initPath = argv.includes('--init') ? value('init', '') : null;
 
@@ -132,6 +136,7 @@ const baseOptions: TrainLifterOptions = {
     ...DEFAULT_SAMPLE_OPTIONS,
     inputNormalization: norm,
     noiseProbability: num('noise-prob', DEFAULT_SAMPLE_OPTIONS.noiseProbability),
+    speedRange: speedArg ? [speedArg[0], speedArg[1]] : null,
   },
   backend: backendArg,
 };

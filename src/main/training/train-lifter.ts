@@ -326,6 +326,12 @@ export function checkTrainOptions(o: TrainLifterOptions): void {
       `windowsPerEpoch must be null or an integer ≥ batchSize, got ${o.windowsPerEpoch}`,
     );
   }
+  const speed = o.sample.speedRange;
+  if (speed && !(speed[0] > 0 && speed[0] <= speed[1] && speed[1] <= 4))
+    throw new KinemaError(
+      'BAD_OPTIONS',
+      `speedRange must be [lo, hi] with 0 < lo ≤ hi ≤ 4, got [${speed.join(', ')}]`,
+    );
   const semi = o.semiSupervised;
   if (semi) {
     if (!(Number.isInteger(semi.warmupEpochs) && semi.warmupEpochs >= 0))

@@ -238,6 +238,13 @@ export interface SampleOptions {
   minScore: number;
   /** 'screen' (VideoPose3D) or 'pose' (screen, then per-frame root-centred and scaled; normalize.ts). */
   inputNormalization: InputNormalization;
+  /**
+   * Playback-speed augmentation of training windows: each window plays its take at a speed drawn
+   * log-uniformly from [lo, hi] (3D interpolated between frames; the middle frame, the target, is
+   * always a real one), so a temporal lifter meets more tempos than the few takes hold. null: the
+   * takes' own speed. A per-frame lifter (RF 1) is unaffected.
+   */
+  speedRange: readonly [number, number] | null;
 }
 
 export const DEFAULT_SAMPLE_OPTIONS: Omit<SampleOptions, 'receptiveField'> = {
@@ -250,6 +257,7 @@ export const DEFAULT_SAMPLE_OPTIONS: Omit<SampleOptions, 'receptiveField'> = {
   // Measured: 'pose' trains to a lower error in the same steps (dev runs of 300 steps: validation
   // MPJPE 97 vs 130 mm); 'screen' stays available as VideoPose3D's own normalisation.
   inputNormalization: 'pose',
+  speedRange: null,
 };
 
 export interface RenderedView {
@@ -278,9 +286,17 @@ export function normalizedIntrinsics(v: Pick<RenderedView, 'width' | 'height' | 
   return [(2 * fx) / w, (2 * fy) / w, (2 * cx) / w - 1, (2 * cy) / w - v.height / w, k1, k2];
 }
 
+/** Poses (× 51 values) at `frames`; a fractional frame is interpolated linearly between its neighbours. */
 function gather(values: Float32Array, frames: readonly number[]): Float32Array {
   const out = new Float32Array(frames.length * 51);
-  frames.forEach((f, i) => out.set(values.subarray(f * 51, f * 51 + 51), i * 51));
+  frames.forEach((f, i) => {
+    const f0 = Math.floor(f);
+    const a = f - f0;
+    if (a === 0) out.set(values.subarray(f0 * 51, f0 * 51 + 51), i * 51);
+    else
+      for (let c = 0; c < 51; c++)
+        out[i * 51 + c] = values[f0 * 51 + c] * (1 - a) + values[(f0 + 1) * 51 + c] * a;
+  });
   return out;
 }
 
@@ -422,11 +438,18 @@ export function locateWindow(starts: readonly number[], i: number): { part: numb
   return { part: lo, frame: i - starts[lo] };
 }
 
-/** Frames of the window of `rf` frames centred on `frame` of a take of `frames` (ends repeated). */
-export function windowFrames(frame: number, rf: number, frames: number): number[] {
+/**
+ * Frames of the window of `rf` frames centred on `frame` of a take of `frames` (ends repeated);
+ * at `speed` ≠ 1 the window steps `speed` frames at a time (fractional frames between the middle
+ * and the ends).
+ */
+export function windowFrames(frame: number, rf: number, frames: number, speed = 1): number[] {
   const pad = (rf - 1) / 2;
-  return Array.from({ length: rf }, (_, k) => Math.min(frames - 1, Math.max(0, frame - pad + k)));
+  return Array.from({ length: rf }, (_, k) => Math.min(frames - 1, Math.max(0, frame + (k - pad) * speed)));
 }
+
+/** Seed stream of the speed draw, apart from the window's others so they stay as they were. */
+const SPEED_STREAM = 0x5eed;
 
 /**
  * Writes window `b`'s 2D extras from its screen-normalised points (RF × 17 × 2) and normalised
@@ -506,7 +529,10 @@ export class WindowSampler implements WindowSource {
     for (let b = 0; b < B; b++) {
       const { seq, frame } = this.locate(indices[b]);
       const rng = new Rng(deriveSeed(seed, b));
-      const frames = windowFrames(frame, rf, seq.frames);
+      const speed = o.speedRange
+        ? new Rng(deriveSeed(seed, b, SPEED_STREAM)).logUniform(o.speedRange[0], o.speedRange[1])
+        : 1;
+      const frames = windowFrames(frame, rf, seq.frames, speed);
       const noisy = rng.chance(o.noiseProbability);
       const view = render(
         seq,

@@ -97,6 +97,63 @@ describe('mocap dataset', () => {
     expect(Array.from(d.input.slice((rf - 1) * 34, rf * 34))).not.toEqual(Array.from(d.input.slice(0, 34)));
   });
 
+  it('plays windows at other speeds (speedRange): every 2nd frame at 2×, midpoints at ½×; targets are real frames', () => {
+    const seq = syntheticWalker({ frames: 121 });
+    const rf = 9;
+    const pad = (rf - 1) / 2;
+    const everyOther = (v: Float32Array) =>
+      Float32Array.from({ length: 61 * 51 }, (_, i) => v[Math.floor(i / 51) * 2 * 51 + (i % 51)]);
+    const midpoints = (v: Float32Array) =>
+      Float32Array.from({ length: 241 * 51 }, (_, i) => {
+        const f = Math.floor(i / 51) / 2;
+        const c = i % 51;
+        const f0 = Math.floor(f);
+        return f === f0 ? v[f0 * 51 + c] : v[f0 * 51 + c] * 0.5 + v[(f0 + 1) * 51 + c] * 0.5;
+      });
+    const fast = { ...seq, frames: 61, h36m: everyOther(seq.h36m), coco: everyOther(seq.coco) };
+    const slow = { ...seq, frames: 241, h36m: midpoints(seq.h36m), coco: midpoints(seq.coco) };
+    const options = { ...DEFAULT_SAMPLE_OPTIONS, receptiveField: rf };
+    const draw = (s: typeof seq, speed: [number, number] | null, frame: number) => {
+      const out = { input: new Float32Array(rf * 34), target: new Float32Array(51) };
+      new WindowSampler([s], { ...options, speedRange: speed }).fill([frame], 3, out.input, out.target);
+      return out;
+    };
+    // Window centred on frame 60 at 2×: frames 52, 54 … 68, i.e. window 30 of the halved take.
+    const at2 = draw(seq, [2, 2], 60);
+    const ref2 = draw(fast, null, 30);
+    expect(Array.from(at2.input)).toEqual(Array.from(ref2.input));
+    expect(Array.from(at2.target)).toEqual(Array.from(ref2.target));
+    // At ½×: frames 58, 58.5 … 62, interpolated — window 120 of the take with midpoints added.
+    const atHalf = draw(seq, [0.5, 0.5], 60);
+    const refHalf = draw(slow, null, 120);
+    for (let i = 0; i < rf * 34; i++) expect(atHalf.input[i]).toBeCloseTo(refHalf.input[i], 5);
+    expect(Array.from(atHalf.target)).toEqual(Array.from(ref2.target));
+    // A range draws a speed per window: inputs differ from speed 1, the targets (middle frames) and
+    // the middle frames' 2D not (clean 2D: the detector noise's slow bias depends on earlier frames).
+    const B = 8;
+    const idx = Uint32Array.from({ length: B }, (_, i) => 40 + i * 5);
+    const plain = { input: new Float32Array(B * rf * 34), target: new Float32Array(B * 51) };
+    const varied = { input: new Float32Array(B * rf * 34), target: new Float32Array(B * 51) };
+    const clean = { ...options, noiseProbability: 0 };
+    new WindowSampler([seq], clean).fill(idx, 9, plain.input, plain.target);
+    new WindowSampler([seq], { ...clean, speedRange: [0.75, 1.33] }).fill(
+      idx,
+      9,
+      varied.input,
+      varied.target,
+    );
+    expect(Array.from(varied.target)).toEqual(Array.from(plain.target));
+    for (let b = 0; b < B; b++) {
+      const mid = (b * rf + pad) * 34;
+      expect(Array.from(varied.input.slice(mid, mid + 34))).toEqual(
+        Array.from(plain.input.slice(mid, mid + 34)),
+      );
+      expect(Array.from(varied.input.slice(b * rf * 34, b * rf * 34 + 34))).not.toEqual(
+        Array.from(plain.input.slice(b * rf * 34, b * rf * 34 + 34)),
+      );
+    }
+  });
+
   it('renders fixed validation views whose 3D matches the mocap up to a rotation', () => {
     const seq = syntheticWalker({ frames: 30 });
     const view = renderView(seq, 0, 1);
