@@ -113,8 +113,9 @@ const windowsPerEpoch = argv.includes('--windows-per-epoch')
   : semiMode
     ? 7680
     : null;
+// Its bounds are checked with the other training options (checkTrainOptions).
 const speedArg = argv.includes('--speed') ? value('speed', '').split(':').map(Number) : null;
-if (speedArg && (speedArg.length !== 2 || !speedArg.every((v) => v > 0)))
+if (speedArg && speedArg.length !== 2)
   throw new Error('--speed must be LO:HI playback speeds, e.g. 0.75:1.33');
 const backendArg = argv.includes('--backend') ? (value('backend', 'wasm') as TrainingBackend) : undefined;
 const initPath = argv.includes('--init') ? value('init', '') : null;

@@ -21,6 +21,7 @@ import {
   floatsOf,
   packTensors,
   readCheckpointData,
+  readCheckpointJson,
   unpackTensors,
   writeCheckpointFiles,
   type TensorEntry,
@@ -167,28 +168,18 @@ export function hasCheckpoint(dir: string): boolean {
 /** Reads the checkpoint in `dir`; throws KinemaError('BAD_CHECKPOINT') saying what is wrong. */
 export function loadCheckpoint(dir: string): Checkpoint {
   const what = `Checkpoint in ${dir}`;
-  const jsonPath = join(dir, 'checkpoint.json');
-  if (!existsSync(jsonPath)) throw bad(what, 'there is no checkpoint.json');
-  let json: Partial<CheckpointJson>;
-  try {
-    json = JSON.parse(readFileSync(jsonPath, 'utf8'));
-  } catch (err) {
-    throw bad(what, `checkpoint.json is not valid JSON (${(err as Error).message})`);
-  }
-  if (json.format !== CHECKPOINT_FORMAT)
-    throw bad(what, `checkpoint.json is not a ${CHECKPOINT_FORMAT} file`);
-  if (json.version !== CHECKPOINT_VERSION) {
-    throw bad(
-      what,
-      `version ${json.version} is not supported (this Kinema reads version ${CHECKPOINT_VERSION})`,
-    );
-  }
+  const fail = (detail: string) => bad(what, detail);
+  const json = readCheckpointJson(
+    dir,
+    'checkpoint.json',
+    { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION },
+    fail,
+  ) as Partial<CheckpointJson>;
   for (const k of ['step', 'epoch', 'stepInEpoch', 'trainSeconds', 'samples'] as const) {
     if (typeof json[k] !== 'number' || !Number.isFinite(json[k]) || (json[k] as number) < 0) {
       throw bad(what, `"${k}" is missing or not a non-negative number`);
     }
   }
-  const fail = (detail: string) => bad(what, detail);
   const data = readCheckpointData(dir, json, DATA_FILE, fail);
   if (!json.config) throw bad(what, 'the model configuration is missing');
   const weights: LifterWeights = { config: json.config, tensors: unpackTensors(json.weights, data, fail) };

@@ -14,11 +14,17 @@
  * Anything unreadable is refused with KinemaError('BAD_CHECKPOINT') saying what is wrong. (The
  * lifter keeps its own format, checkpoint.ts, which also carries its .klw weights files.)
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinemaError } from '../../shared/errors';
 import type { NamedTensor } from './lifter-model';
-import { packTensors, readCheckpointData, unpackTensors, writeCheckpointFiles } from './tensor-files';
+import {
+  packTensors,
+  readCheckpointData,
+  readCheckpointJson,
+  unpackTensors,
+  writeCheckpointFiles,
+} from './tensor-files';
 
 export interface TensorCheckpoint<Config, History> {
   state: {
@@ -61,7 +67,6 @@ export function tensorCheckpointStore<Config, History>(
   const dataRe = new RegExp(`^${kind.prefix}-state-\\d+\\.bin$`);
   const bad = (dir: string, detail: string) =>
     new KinemaError('BAD_CHECKPOINT', `${kind.label} checkpoint in ${dir}: ${detail}`);
-  const failIn = (dir: string) => (detail: string) => bad(dir, detail);
 
   return {
     has: (dir) => existsSync(join(dir, jsonName)),
@@ -84,29 +89,17 @@ export function tensorCheckpointStore<Config, History>(
     },
 
     load(dir) {
-      const jsonPath = join(dir, jsonName);
-      if (!existsSync(jsonPath)) throw bad(dir, `there is no ${jsonName}`);
-      let json: Record<string, unknown>;
-      try {
-        json = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
-      } catch (err) {
-        throw bad(dir, `${jsonName} is not valid JSON (${(err as Error).message})`);
-      }
-      if (json.format !== kind.format) throw bad(dir, `${jsonName} is not a ${kind.format} file`);
-      if (json.version !== kind.version)
-        throw bad(
-          dir,
-          `version ${String(json.version)} is not supported (this Kinema reads ${kind.version})`,
-        );
+      const fail = (detail: string) => bad(dir, detail);
+      const json = readCheckpointJson(dir, jsonName, kind, fail);
       for (const k of ['step', 'trainSeconds', 'bytes'] as const) {
         const v = json[k];
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
           throw bad(dir, `"${k}" is missing or negative`);
       }
-      const data = readCheckpointData(dir, json, dataRe, failIn(dir));
+      const data = readCheckpointData(dir, json, dataRe, fail);
       const weights = {
         config: json.config as Config,
-        tensors: unpackTensors(json.weights, data, failIn(dir)),
+        tensors: unpackTensors(json.weights, data, fail),
       };
       try {
         kind.validate(weights);
@@ -121,7 +114,7 @@ export function tensorCheckpointStore<Config, History>(
           trainSeconds: json.trainSeconds as number,
         },
         weights,
-        optimizer: unpackTensors(json.optimizer ?? [], data, failIn(dir)),
+        optimizer: unpackTensors(json.optimizer ?? [], data, fail),
       };
     },
   };

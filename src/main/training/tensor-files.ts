@@ -62,6 +62,32 @@ export function floatsOf(bytes: Uint8Array, fail: Fail): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
+/**
+ * The checkpoint JSON `name` in `dir`, parsed and checked to be `format` at `version`; a missing
+ * or unreadable file, another format or version is refused through `fail`.
+ */
+export function readCheckpointJson(
+  dir: string,
+  name: string,
+  kind: { format: string; version: number },
+  fail: Fail,
+): Record<string, unknown> {
+  const path = join(dir, name);
+  if (!existsSync(path)) throw fail(`there is no ${name}`);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw fail(`${name} is not valid JSON (${(err as Error).message})`);
+  }
+  if (json.format !== kind.format) throw fail(`${name} is not a ${kind.format} file`);
+  if (json.version !== kind.version)
+    throw fail(
+      `version ${String(json.version)} is not supported (this Kinema reads version ${kind.version})`,
+    );
+  return json;
+}
+
 /** Writes `data` as `dataFile`, then `json` + the data file's name, size and checksum as `jsonName`. */
 export function writeCheckpointFiles(
   dir: string,

@@ -84,6 +84,12 @@ describe('named-tensor checkpoints (TCC, VIPE*, student)', () => {
       JSON.stringify({ ...JSON.parse(good), weights: [{ name: 'w', shape: [99], offset: 0 }] }),
     );
     expectBad(/tensor w lies outside the data \(10 values\)/);
+    writeFileSync(json, good.slice(0, 30));
+    expectBad(/a-checkpoint\.json is not valid JSON/);
+    writeFileSync(json, JSON.stringify({ ...JSON.parse(good), format: 'other' }));
+    expectBad(/a-checkpoint\.json is not a kinema-test-checkpoint file/);
+    writeFileSync(json, JSON.stringify({ ...JSON.parse(good), version: 2 }));
+    expectBad(/version 2 is not supported \(this Kinema reads version 1\)/);
     writeFileSync(json, good);
     rmSync(bin);
     expectBad(/its data file a-state-20\.bin is missing/);
