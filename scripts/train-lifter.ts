@@ -29,7 +29,8 @@
 // sequence) --name NAME --norm pose|screen --fresh (ignore saved checkpoints) --no-baseline
 // --no-export --out DIR (default native-models) --backend wasm|cpu --noise-prob P (share of
 // training windows with detector-like noise, default 0.6) --speed LO:HI (playback-speed
-// augmentation of the windows, e.g. 0.75:1.33; default none). Checkpoints go to
+// augmentation of the windows, e.g. 0.75:1.33; default none) --reverse P (share of training
+// windows played backwards; default 0). Checkpoints go to
 // .cache/lifter-training/<run>/ and an interrupted run resumes from them.
 
 import { createHash } from 'node:crypto';
@@ -138,6 +139,7 @@ const baseOptions: TrainLifterOptions = {
     inputNormalization: norm,
     noiseProbability: num('noise-prob', DEFAULT_SAMPLE_OPTIONS.noiseProbability),
     speedRange: speedArg ? [speedArg[0], speedArg[1]] : null,
+    reverseProbability: num('reverse', 0),
   },
   backend: backendArg,
 };

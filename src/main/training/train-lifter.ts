@@ -332,6 +332,9 @@ export function checkTrainOptions(o: TrainLifterOptions): void {
       'BAD_OPTIONS',
       `speedRange must be [lo, hi] with 0 < lo ≤ hi ≤ 4, got [${speed.join(', ')}]`,
     );
+  const reverse = o.sample.reverseProbability;
+  if (!(reverse >= 0 && reverse <= 1))
+    throw new KinemaError('BAD_OPTIONS', `reverseProbability must be in [0, 1], got ${reverse}`);
   const semi = o.semiSupervised;
   if (semi) {
     if (!(Number.isInteger(semi.warmupEpochs) && semi.warmupEpochs >= 0))

@@ -245,6 +245,13 @@ export interface SampleOptions {
    * takes' own speed. A per-frame lifter (RF 1) is unaffected.
    */
   speedRange: readonly [number, number] | null;
+  /**
+   * Probability that a training window plays backwards (time reversal: a valid motion of the same
+   * poses that the takes do not hold, e.g. walking backwards), so a temporal lifter cannot lean on
+   * the direction of the few takes' motions. The middle frame, the target, is unchanged; a
+   * per-frame lifter (RF 1) is unaffected. 0: forwards only.
+   */
+  reverseProbability: number;
 }
 
 export const DEFAULT_SAMPLE_OPTIONS: Omit<SampleOptions, 'receptiveField'> = {
@@ -258,6 +265,7 @@ export const DEFAULT_SAMPLE_OPTIONS: Omit<SampleOptions, 'receptiveField'> = {
   // MPJPE 97 vs 130 mm); 'screen' stays available as VideoPose3D's own normalisation.
   inputNormalization: 'pose',
   speedRange: null,
+  reverseProbability: 0,
 };
 
 export interface RenderedView {
@@ -441,15 +449,16 @@ export function locateWindow(starts: readonly number[], i: number): { part: numb
 /**
  * Frames of the window of `rf` frames centred on `frame` of a take of `frames` (ends repeated);
  * at `speed` ≠ 1 the window steps `speed` frames at a time (fractional frames between the middle
- * and the ends).
+ * and the ends); a negative `speed` plays the window backwards (the middle frame stays).
  */
 export function windowFrames(frame: number, rf: number, frames: number, speed = 1): number[] {
   const pad = (rf - 1) / 2;
   return Array.from({ length: rf }, (_, k) => Math.min(frames - 1, Math.max(0, frame + (k - pad) * speed)));
 }
 
-/** Seed stream of the speed draw, apart from the window's others so they stay as they were. */
+/** Seed streams of the speed and reversal draws, apart from the window's others so they stay as they were. */
 const SPEED_STREAM = 0x5eed;
+const REVERSE_STREAM = 0x7e5e;
 
 /**
  * Writes window `b`'s 2D extras from its screen-normalised points (RF × 17 × 2) and normalised
@@ -532,7 +541,9 @@ export class WindowSampler implements WindowSource {
       const speed = o.speedRange
         ? new Rng(deriveSeed(seed, b, SPEED_STREAM)).logUniform(o.speedRange[0], o.speedRange[1])
         : 1;
-      const frames = windowFrames(frame, rf, seq.frames, speed);
+      const reversed =
+        o.reverseProbability > 0 && new Rng(deriveSeed(seed, b, REVERSE_STREAM)).chance(o.reverseProbability);
+      const frames = windowFrames(frame, rf, seq.frames, reversed ? -speed : speed);
       const noisy = rng.chance(o.noiseProbability);
       const view = render(
         seq,

@@ -154,6 +154,28 @@ describe('mocap dataset', () => {
     }
   });
 
+  it('plays windows backwards (reverseProbability): the window of the take reversed in time, same target', () => {
+    const seq = syntheticWalker({ frames: 121 });
+    const rf = 9;
+    const reverseFrames = (v: Float32Array) =>
+      Float32Array.from({ length: v.length }, (_, i) => v[(120 - Math.floor(i / 51)) * 51 + (i % 51)]);
+    const backwards = { ...seq, h36m: reverseFrames(seq.h36m), coco: reverseFrames(seq.coco) };
+    const options = { ...DEFAULT_SAMPLE_OPTIONS, receptiveField: rf };
+    const draw = (s: typeof seq, reverseProbability: number, frame: number) => {
+      const out = { input: new Float32Array(rf * 34), target: new Float32Array(51) };
+      new WindowSampler([s], { ...options, reverseProbability }).fill([frame], 3, out.input, out.target);
+      return out;
+    };
+    // Frame 50 played backwards = frame 70 of the reversed take (120 − 50), camera and noise alike.
+    const reversed = draw(seq, 1, 50);
+    const ref = draw(backwards, 0, 70);
+    expect(Array.from(reversed.input)).toEqual(Array.from(ref.input));
+    expect(Array.from(reversed.target)).toEqual(Array.from(ref.target));
+    const forwards = draw(seq, 0, 50);
+    expect(Array.from(reversed.input)).not.toEqual(Array.from(forwards.input));
+    expect(Array.from(reversed.target)).toEqual(Array.from(forwards.target));
+  });
+
   it('renders fixed validation views whose 3D matches the mocap up to a rotation', () => {
     const seq = syntheticWalker({ frames: 30 });
     const view = renderView(seq, 0, 1);

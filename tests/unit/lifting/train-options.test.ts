@@ -13,6 +13,7 @@ describe('lifter training options', () => {
     expect(() => checkTrainOptions(ok)).not.toThrow();
     expect(() => checkTrainOptions(withSample({ speedRange: [0.75, 1.33] }))).not.toThrow();
     expect(() => checkTrainOptions(withSample({ speedRange: [1, 1] }))).not.toThrow();
+    expect(() => checkTrainOptions(withSample({ reverseProbability: 0.5 }))).not.toThrow();
   });
 
   it('refuses bad values with a message naming the option', () => {
@@ -28,6 +29,10 @@ describe('lifter training options', () => {
     ] as [number, number][])
       expect(() => checkTrainOptions(withSample({ speedRange }))).toThrow(
         /speedRange must be \[lo, hi\] with 0 < lo ≤ hi ≤ 4/,
+      );
+    for (const reverseProbability of [-0.1, 1.5, Number.NaN])
+      expect(() => checkTrainOptions(withSample({ reverseProbability }))).toThrow(
+        /reverseProbability must be in \[0, 1\]/,
       );
   });
 });
