@@ -5,6 +5,7 @@
 //
 //   npx tsx bench/lifter-context.ts tcn1np1-main-rf1-c256-e30-s1 tcn81np1-main-rf81-c256-e30-s1 ...
 //
+// A second table gives each validation take's MPJPE per lifter (which takes a temporal model loses on).
 // Arguments: checkpoint folders under .cache/lifter-training (written by scripts/train-lifter.ts).
 // Needs ../shared/data/mocap; says so and exits 0 without it.
 import { existsSync } from 'node:fs';
@@ -72,6 +73,9 @@ async function main(): Promise<void> {
   );
 
   const rows: string[] = [];
+  /** take id → one MPJPE (mm) per run × input, in the order of `columns`. */
+  const perTake = new Map<string, number[]>(validation.map((s) => [s.id, []]));
+  const columns: string[] = [];
   for (const run of runs) {
     const dir = path.join(root, '.cache/lifter-training', run);
     const ckpt = loadCheckpoint(dir);
@@ -84,11 +88,14 @@ async function main(): Promise<void> {
     ] as const) {
       const overall = new LiftingMetrics(17);
       const bins = new LiftingMetrics(17);
+      columns.push(`RF ${model.receptiveField} ${input}`);
       for (const seq of validation) {
+        const take = new LiftingMetrics(17);
         for (let v = 0; v < VIEWS; v++) {
           const view = renderView(seq, v, EVAL_SEED, sample, noise);
           const pred = liftSequence(model, view.input);
           overall.add(pred, view.target);
+          take.add(pred, view.target);
           // Each bin is one or two contiguous runs of frames; add them as separate pieces.
           for (const [name, lo, hi] of BINS) {
             const T = seq.frames;
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
             }
           }
         }
+        perTake.get(seq.id)!.push(take.summary().overall.mpjpeMm);
       }
       const s = overall.summary();
       const g = bins.summary().perGroup;
@@ -115,6 +123,15 @@ async function main(): Promise<void> {
   console.log(`\n| Lifter | 2D | MPJPE all | ${BINS.map(([b]) => `MPJPE ${b} from an end`).join(' | ')} |`);
   console.log(`| --- | --- | ---: | ${BINS.map(() => '---:').join(' | ')} |`);
   for (const r of rows) console.log(r);
+  console.log(`\n| Take | frames | ${columns.join(' | ')} |`);
+  console.log(`| --- | ---: | ${columns.map(() => '---:').join(' | ')} |`);
+  for (const seq of validation)
+    console.log(
+      `| ${seq.id} | ${seq.frames} | ${perTake
+        .get(seq.id)!
+        .map((m) => m.toFixed(1))
+        .join(' | ')} |`,
+    );
 }
 
 main().catch((err: unknown) => {
