@@ -93,7 +93,7 @@ async function main(): Promise<void> {
         const take = new LiftingMetrics(17);
         for (let v = 0; v < VIEWS; v++) {
           const view = renderView(seq, v, EVAL_SEED, sample, noise);
-          const pred = liftSequence(model, view.input);
+          const pred = liftSequence(model, view.screen, sample.inputNormalization);
           overall.add(pred, view.target);
           take.add(pred, view.target);
           // Each bin is one or two contiguous runs of frames; add them as separate pieces.

@@ -26,7 +26,7 @@
 //
 // Options: --rf N (1, 27, 81, 243) --channels N --epochs N --baseline-epochs N --batch N --lr X
 // --lr-decay X --dropout X --seed N --windows-per-epoch N --views N (validation cameras per
-// sequence) --name NAME --norm pose|screen --fresh (ignore saved checkpoints) --no-baseline
+// sequence) --name NAME --norm pose|screen|pose-motion --fresh (ignore saved checkpoints) --no-baseline
 // --no-export --out DIR (default native-models) --backend wasm|cpu --noise-prob P (share of
 // training windows with detector-like noise, default 0.6) --speed LO:HI (playback-speed
 // augmentation of the windows, e.g. 0.75:1.33; default none) --reverse P (share of training
@@ -47,7 +47,7 @@ import {
   type LiftingSequence,
 } from '../src/shared/lifting/dataset';
 import type { MetricSet, MetricsSummary } from '../src/shared/lifting/metrics';
-import type { InputNormalization } from '../src/shared/lifting/normalize';
+import { INPUT_NORMALIZATIONS, MOTION_GAIN, type InputNormalization } from '../src/shared/lifting/normalize';
 import { H36M17_JOINTS } from '../src/shared/skeletons/h36m17';
 import { loadWeightsFile, saveWeightsFile } from '../src/main/training/checkpoint';
 import {
@@ -107,7 +107,8 @@ const baselineEpochs = num('baseline-epochs', epochs);
 const seed = num('seed', 1);
 const name = value('name', `tcn${rf}`);
 const norm = value('norm', 'pose') as InputNormalization;
-if (norm !== 'pose' && norm !== 'screen') throw new Error('--norm must be pose or screen');
+if (!INPUT_NORMALIZATIONS.includes(norm))
+  throw new Error(`--norm must be one of ${INPUT_NORMALIZATIONS.join(', ')}`);
 const views = num('views', 2);
 const windowsPerEpoch = argv.includes('--windows-per-epoch')
   ? num('windows-per-epoch', 0)
@@ -481,7 +482,7 @@ async function main(): Promise<void> {
       name: 'keypoints2d',
       dtype: 'float32',
       shape: ['batch', 'frames', 17, 2],
-      meaning: `H36M-17 2D keypoints, ${norm === 'pose' ? 'screen-normalised (x/w·2−1, y/w·2−h/w) then per frame centred on the pelvis and scaled to unit RMS joint distance' : 'screen-normalised (x/w·2−1, y/w·2−h/w)'}; pad (RF−1)/2 frames by edge replication for one output per frame (src/shared/lifting/prepare.ts)`,
+      meaning: `H36M-17 2D keypoints, ${norm === 'screen' ? 'screen-normalised (x/w·2−1, y/w·2−h/w)' : `screen-normalised (x/w·2−1, y/w·2−h/w) then per frame centred on the pelvis and scaled to unit RMS joint distance${norm === 'pose-motion' ? `; the pelvis slot holds the pelvis's step from the previous frame × ${MOTION_GAIN} / that RMS` : ''}`}; pad (RF−1)/2 frames by edge replication for one output per frame (src/shared/lifting/prepare.ts)`,
     },
     output: {
       name: 'joints3d',

@@ -15,21 +15,28 @@ import {
 import { flipPoses } from '../../shared/lifting/flip';
 import { LiftingMetrics, type MetricsSummary } from '../../shared/lifting/metrics';
 import type { DetectorNoiseOptions } from '../../shared/lifting/noise';
+import { applyInputNormalization, type InputNormalization } from '../../shared/lifting/normalize';
 import { padEdges } from '../../shared/lifting/prepare';
 import type { LifterModel } from './lifter-model';
 
 /**
- * Lifts one sequence of normalised 2D poses (frames × joints × 2, not padded) to root-relative 3D
- * (frames × joints × 3, camera space, metres): pads by edge replication, runs the dilated form,
+ * Lifts one sequence of screen-normalised 2D poses (frames × joints × 2, not padded) to
+ * root-relative 3D (frames × joints × 3, camera space, metres) as the app's Lifter does (lift.ts):
+ * pads by edge replication, applies the model's input normalisation, runs the dilated form,
  * averages with the flipped input's prediction when `flip`, and sets the root to 0.
  */
-export function liftSequence(model: LifterModel, input: Float32Array, flip = true): Float32Array {
+export function liftSequence(
+  model: LifterModel,
+  screen: Float32Array,
+  normalization: InputNormalization,
+  flip = true,
+): Float32Array {
   const J = model.config.joints;
-  const T = input.length / (J * 2);
+  const T = screen.length / (J * 2);
   if (!Number.isInteger(T) || T < 1)
-    throw new Error(`liftSequence: ${input.length} numbers is not frames × ${J} × 2`);
+    throw new Error(`liftSequence: ${screen.length} numbers is not frames × ${J} × 2`);
   const pad = (model.receptiveField - 1) / 2;
-  const padded = padEdges(input, J * 2, pad, pad);
+  const padded = applyInputNormalization(padEdges(screen, J * 2, pad, pad), J, normalization);
   const batch = flip ? [padded, flipPoses(padded, J, 2)] : [padded];
   const data = new Float32Array(batch.length * padded.length);
   batch.forEach((b, i) => data.set(b, i * padded.length));
@@ -81,8 +88,9 @@ export function evaluateLifter(
   for (const seq of sequences) {
     for (let v = 0; v < options.views; v++) {
       if (options.signal?.aborted) throw abortError();
-      const view = renderView(seq, v, options.seed, options.sample ?? DEFAULT_SAMPLE_OPTIONS, options.noise);
-      const pred = liftSequence(model, view.input, options.flip ?? true);
+      const sample = options.sample ?? DEFAULT_SAMPLE_OPTIONS;
+      const view = renderView(seq, v, options.seed, sample, options.noise);
+      const pred = liftSequence(model, view.screen, sample.inputNormalization, options.flip ?? true);
       metrics.add(pred, view.target, [seq.category]);
     }
   }

@@ -28,6 +28,7 @@ import { resample } from '../../shared/lifting/dataset';
 import { flipPoses } from '../../shared/lifting/flip';
 import {
   applyInputNormalization,
+  INPUT_NORMALIZATIONS,
   normalizeScreen,
   type InputNormalization,
 } from '../../shared/lifting/normalize';
@@ -88,11 +89,17 @@ export function lifterInfo(bytes: Uint8Array, name = 'model'): LifterInfo {
   if (joints !== 17)
     throw new KinemaError('BAD_MODEL', `${name} outputs ${joints} joints; lifting expects H36M-17.`);
   const norm = metadata.input_normalization ?? 'screen';
-  if (norm !== 'screen' && norm !== 'pose') {
+  if (!INPUT_NORMALIZATIONS.includes(norm as InputNormalization)) {
     throw new KinemaError('BAD_MODEL', `${name} asks for an unknown input normalisation "${norm}".`);
   }
   const fps = metadata.fps ? Number(metadata.fps) : null;
-  return { receptiveField: rf, joints, fps: fps && fps > 0 ? fps : null, inputNormalization: norm, metadata };
+  return {
+    receptiveField: rf,
+    joints,
+    fps: fps && fps > 0 ? fps : null,
+    inputNormalization: norm as InputNormalization,
+    metadata,
+  };
 }
 
 export class Lifter {
@@ -172,9 +179,10 @@ export class Lifter {
       Tm = Math.floor(((T - 1) * modelFps!) / options.fps! + 1e-6) + 1;
       screen = resample(screen, 34, options.fps!, modelFps!, Tm);
     }
-    const input = applyInputNormalization(screen, 17, this.info.inputNormalization);
     const pad = (rf - 1) / 2;
-    const padded = padEdges(input, 34, pad, pad);
+    // Pad, then normalise: edge copies are frames where nothing moves, as in training windows
+    // ('pose-motion' gives them no root step; the other normalisations are per frame).
+    const padded = applyInputNormalization(padEdges(screen, 34, pad, pad), 17, this.info.inputNormalization);
     const flip = options.flip ?? true;
     const chunk = Math.max(1, options.chunkFrames ?? 2048);
     const out = new Float32Array(Tm * 51);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { flipPoses, H36M17_SWAP_PAIRS } from '../../../src/shared/lifting/flip';
 import {
+  applyInputNormalization,
   denormalizeScreen,
+  MOTION_GAIN,
   normalizePoseFrames,
   normalizeScreen,
   rootRelative,
@@ -38,6 +40,31 @@ describe('VideoPose3D normalisation', () => {
     const moved = pts.map((v, i) => (i % 2 === 0 ? 3 * v + 0.4 : 3 * v - 0.2));
     const m = normalizePoseFrames(moved, 17);
     for (let i = 0; i < n.length; i++) expect(m[i]).toBeCloseTo(n[i], 5);
+  });
+
+  it("'pose-motion' puts the root's step, in body sizes, where 'pose' has (0, 0); mirroring commutes", () => {
+    const rng = new Rng(5);
+    const first = Float32Array.from({ length: 34 }, () => rng.uniform(-0.3, 0.3));
+    // Frame 1: the person moved 0.05 right and 0.02 down, and appears twice as large.
+    const second = first.map(
+      (v, i) => 2 * v + (i % 2 === 0 ? 0.05 - first[0] : 0.02 - first[1]) + first[i % 2],
+    );
+    const screen = Float32Array.from([...first, ...second]);
+    const pose = applyInputNormalization(screen, 17, 'pose');
+    const motion = applyInputNormalization(screen, 17, 'pose-motion');
+    expect(Array.from(motion.slice(2, 34))).toEqual(Array.from(pose.slice(2, 34)));
+    expect(Array.from(motion.slice(36))).toEqual(Array.from(pose.slice(36)));
+    expect([motion[0], motion[1]]).toEqual([0, 0]); // no step into the first frame
+    let q = 0;
+    for (let j = 0; j < 17; j++) q += (second[j * 2] - second[0]) ** 2 + (second[j * 2 + 1] - second[1]) ** 2;
+    const rms = Math.sqrt(q / 17);
+    expect(motion[34]).toBeCloseTo(((second[0] - first[0]) / rms) * MOTION_GAIN, 5);
+    expect(motion[35]).toBeCloseTo(((second[1] - first[1]) / rms) * MOTION_GAIN, 5);
+    // Training mirrors windows after normalising; mirroring the image first must give the same.
+    const mirrored = flipPoses(screen, 17, 2);
+    const a = applyInputNormalization(mirrored, 17, 'pose-motion');
+    const b = flipPoses(motion, 17, 2);
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
   });
 
   it('flips by mirroring x and swapping left and right joints; twice is the identity', () => {
