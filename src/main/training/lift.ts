@@ -8,12 +8,12 @@
  *      a track with no keypoint seen at all is refused;
  *   2. COCO-17 → H36M-17: pelvis = mid-hips, thorax = mid-shoulders, spine = mean of hips and
  *      shoulders, neck/nose = nose, head = mid-ears, feet = ankles (skeletons/mappings.ts);
- *   3. the model's input normalisation (its metadata: VideoPose3D screen coordinates, optionally
- *      per-frame pose normalisation, normalize.ts);
+ *   3. VideoPose3D screen coordinates (normalize.ts);
  *   4. when the track's frame rate is given and differs from the model's, the 2D track is
  *      resampled to the model's rate (linear) and the 3D result back to the track's frames;
  *   5. edge-replication padding of (RF − 1) / 2 frames at both ends, so every frame gets a pose —
- *      a track shorter than the receptive field is lifted too, with less temporal context;
+ *      a track shorter than the receptive field is lifted too, with less temporal context — then
+ *      the model's input normalisation (its metadata: 'screen', 'pose' or 'pose-motion');
  *   6. test-time flip augmentation: the mirrored track is lifted as well, mirrored back and
  *      averaged (one ORT run with a batch of two);
  *   7. long tracks run in chunks of `chunkFrames` output frames (with the receptive field's
