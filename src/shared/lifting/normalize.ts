@@ -80,7 +80,9 @@ export const INPUT_NORMALIZATIONS: readonly InputNormalization[] = ['screen', 'p
 
 /**
  * 'pose-motion': the root joint's slot, always (0, 0) after pose normalisation, carries the root's
- * image motion instead — (root_t − root_{t−1}) / rms_t × MOTION_GAIN (0 in the first frame). Pose normalisation removes where the person is in each frame, and with it the
+ * image motion instead — (root_t − root_{t−1}) / rms_t × MOTION_GAIN (0 in the first frame; a
+ * training window's first frame gets 0 too, where a lifted track has its step: an approximation at
+ * the edge of the receptive field, kept as the option is an experiment). Pose normalisation removes where the person is in each frame, and with it the
  * direction they move in, which a temporal lifter can use (it sees several frames); the 2D shapes are
  * unchanged. The gain brings a walking step (≈ 0.07 body RMS per frame at 50 fps) near the other
  * inputs' magnitude.
