@@ -109,6 +109,14 @@ const name = value('name', `tcn${rf}`);
 const norm = value('norm', 'pose') as InputNormalization;
 if (!INPUT_NORMALIZATIONS.includes(norm))
   throw new Error(`--norm must be one of ${INPUT_NORMALIZATIONS.join(', ')}`);
+const SCREEN_MEANING = 'screen-normalised (x/w·2−1, y/w·2−h/w)';
+const POSE_MEANING = `${SCREEN_MEANING} then per frame centred on the pelvis and scaled to unit RMS joint distance`;
+/** What the exported model's 2D input is, per normalisation (the manifest's input.meaning). */
+const INPUT_MEANING: Record<InputNormalization, string> = {
+  screen: SCREEN_MEANING,
+  pose: POSE_MEANING,
+  'pose-motion': `${POSE_MEANING}; the pelvis slot holds the pelvis's step from the previous frame × ${MOTION_GAIN} / that RMS`,
+};
 const views = num('views', 2);
 const windowsPerEpoch = argv.includes('--windows-per-epoch')
   ? num('windows-per-epoch', 0)
@@ -482,7 +490,7 @@ async function main(): Promise<void> {
       name: 'keypoints2d',
       dtype: 'float32',
       shape: ['batch', 'frames', 17, 2],
-      meaning: `H36M-17 2D keypoints, ${norm === 'screen' ? 'screen-normalised (x/w·2−1, y/w·2−h/w)' : `screen-normalised (x/w·2−1, y/w·2−h/w) then per frame centred on the pelvis and scaled to unit RMS joint distance${norm === 'pose-motion' ? `; the pelvis slot holds the pelvis's step from the previous frame × ${MOTION_GAIN} / that RMS` : ''}`}; pad (RF−1)/2 frames by edge replication for one output per frame (src/shared/lifting/prepare.ts)`,
+      meaning: `H36M-17 2D keypoints, ${INPUT_MEANING[norm]}; pad (RF−1)/2 frames by edge replication for one output per frame (src/shared/lifting/prepare.ts)`,
     },
     output: {
       name: 'joints3d',

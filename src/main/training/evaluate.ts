@@ -15,8 +15,8 @@ import {
 import { flipPoses } from '../../shared/lifting/flip';
 import { LiftingMetrics, type MetricsSummary } from '../../shared/lifting/metrics';
 import type { DetectorNoiseOptions } from '../../shared/lifting/noise';
-import { applyInputNormalization, type InputNormalization } from '../../shared/lifting/normalize';
-import { padEdges } from '../../shared/lifting/prepare';
+import type { InputNormalization } from '../../shared/lifting/normalize';
+import { paddedLifterInput } from '../../shared/lifting/prepare';
 import type { LifterModel } from './lifter-model';
 
 /**
@@ -35,13 +35,12 @@ export function liftSequence(
   const T = screen.length / (J * 2);
   if (!Number.isInteger(T) || T < 1)
     throw new Error(`liftSequence: ${screen.length} numbers is not frames × ${J} × 2`);
-  const pad = (model.receptiveField - 1) / 2;
-  const padded = applyInputNormalization(padEdges(screen, J * 2, pad, pad), J, normalization);
+  const padded = paddedLifterInput(screen, J, model.receptiveField, normalization);
   const batch = flip ? [padded, flipPoses(padded, J, 2)] : [padded];
   const data = new Float32Array(batch.length * padded.length);
   batch.forEach((b, i) => data.set(b, i * padded.length));
   const out = tf.tidy(() => {
-    const x = tf.tensor3d(data, [batch.length, T + 2 * pad, J * 2]);
+    const x = tf.tensor3d(data, [batch.length, padded.length / (J * 2), J * 2]);
     return model.dilated(x).dataSync() as Float32Array;
   });
   const pred = out.slice(0, T * J * 3);

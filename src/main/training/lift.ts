@@ -27,12 +27,16 @@ import { KinemaError } from '../../shared/errors';
 import { resample } from '../../shared/lifting/dataset';
 import { flipPoses } from '../../shared/lifting/flip';
 import {
-  applyInputNormalization,
   INPUT_NORMALIZATIONS,
   normalizeScreen,
   type InputNormalization,
 } from '../../shared/lifting/normalize';
-import { inputJoints, padEdges, toH36m2d, type LiftInputSkeleton } from '../../shared/lifting/prepare';
+import {
+  inputJoints,
+  paddedLifterInput,
+  toH36m2d,
+  type LiftInputSkeleton,
+} from '../../shared/lifting/prepare';
 import { createSession, type ModelSession } from '../inference/session';
 import { LIFTER_INPUT, LIFTER_OUTPUT, readOnnxMetadata } from './export-onnx';
 
@@ -88,8 +92,8 @@ export function lifterInfo(bytes: Uint8Array, name = 'model'): LifterInfo {
   }
   if (joints !== 17)
     throw new KinemaError('BAD_MODEL', `${name} outputs ${joints} joints; lifting expects H36M-17.`);
-  const norm = metadata.input_normalization ?? 'screen';
-  if (!INPUT_NORMALIZATIONS.includes(norm as InputNormalization)) {
+  const norm = (metadata.input_normalization ?? 'screen') as InputNormalization;
+  if (!INPUT_NORMALIZATIONS.includes(norm)) {
     throw new KinemaError('BAD_MODEL', `${name} asks for an unknown input normalisation "${norm}".`);
   }
   const fps = metadata.fps ? Number(metadata.fps) : null;
@@ -97,7 +101,7 @@ export function lifterInfo(bytes: Uint8Array, name = 'model'): LifterInfo {
     receptiveField: rf,
     joints,
     fps: fps && fps > 0 ? fps : null,
-    inputNormalization: norm as InputNormalization,
+    inputNormalization: norm,
     metadata,
   };
 }
@@ -179,10 +183,7 @@ export class Lifter {
       Tm = Math.floor(((T - 1) * modelFps!) / options.fps! + 1e-6) + 1;
       screen = resample(screen, 34, options.fps!, modelFps!, Tm);
     }
-    const pad = (rf - 1) / 2;
-    // Pad, then normalise: edge copies are frames where nothing moves, as in training windows
-    // ('pose-motion' gives them no root step; the other normalisations are per frame).
-    const padded = applyInputNormalization(padEdges(screen, 34, pad, pad), 17, this.info.inputNormalization);
+    const padded = paddedLifterInput(screen, 17, rf, this.info.inputNormalization);
     const flip = options.flip ?? true;
     const chunk = Math.max(1, options.chunkFrames ?? 2048);
     const out = new Float32Array(Tm * 51);

@@ -80,12 +80,12 @@ export const INPUT_NORMALIZATIONS: readonly InputNormalization[] = ['screen', 'p
 
 /**
  * 'pose-motion': the root joint's slot, always (0, 0) after pose normalisation, carries the root's
- * image motion instead — (root_t − root_{t−1}) / rms_t × MOTION_GAIN (0 in the first frame; a
- * training window's first frame gets 0 too, where a lifted track has its step: an approximation at
- * the edge of the receptive field, kept as the option is an experiment). Pose normalisation removes where the person is in each frame, and with it the
- * direction they move in, which a temporal lifter can use (it sees several frames); the 2D shapes are
- * unchanged. The gain brings a walking step (≈ 0.07 body RMS per frame at 50 fps) near the other
- * inputs' magnitude.
+ * image motion instead — (root_t − root_{t−1}) / rms_t × MOTION_GAIN, 0 in the first frame. Pose
+ * normalisation removes where the person is in each frame, and with it the direction they move in,
+ * which a temporal lifter can use (it sees several frames); the 2D shapes are unchanged. The gain
+ * brings a walking step (≈ 0.07 body RMS per frame at 50 fps) near the other inputs' magnitude.
+ * A training window's first frame gets 0 too, where a lifted track has its step: an approximation at
+ * the edge of the receptive field, kept as the option is an experiment.
  */
 export const MOTION_GAIN = 10;
 
@@ -107,9 +107,7 @@ export function normalizePoseFrames(
     const b = t * joints * 2;
     const rx = points[b + root * 2];
     const ry = points[b + root * 2 + 1];
-    let q = 0;
-    for (let j = 0; j < joints; j++) q += (points[b + j * 2] - rx) ** 2 + (points[b + j * 2 + 1] - ry) ** 2;
-    const rms = Math.sqrt(q / joints);
+    const rms = frameRms(points, b, joints, root);
     const inv = rms > 1e-9 ? 1 / rms : 1;
     for (let j = 0; j < joints; j++) {
       out[b + j * 2] = (points[b + j * 2] - rx) * inv;
@@ -117,6 +115,15 @@ export function normalizePoseFrames(
     }
   }
   return out;
+}
+
+/** Root-mean-square distance of the joints of the frame starting at `b` from its root joint. */
+function frameRms(points: Float32Array, b: number, joints: number, root: number): number {
+  const rx = points[b + root * 2];
+  const ry = points[b + root * 2 + 1];
+  let q = 0;
+  for (let j = 0; j < joints; j++) q += (points[b + j * 2] - rx) ** 2 + (points[b + j * 2 + 1] - ry) ** 2;
+  return Math.sqrt(q / joints);
 }
 
 /** Applies a lifter's input normalisation to screen-normalised frames × joints × 2 (copy). */
@@ -137,11 +144,7 @@ function writeRootMotion(screen: Float32Array, joints: number, out: Float32Array
   const frames = screen.length / stride;
   for (let t = 0; t < frames; t++) {
     const b = t * stride;
-    // The frame's scale, as normalizePoseFrames computes it.
-    let q = 0;
-    for (let j = 0; j < joints; j++)
-      q += (screen[b + j * 2] - screen[b]) ** 2 + (screen[b + j * 2 + 1] - screen[b + 1]) ** 2;
-    const rms = Math.sqrt(q / joints);
+    const rms = frameRms(screen, b, joints, 0);
     // The first frame has no step (0), as a window's edge-replicated first frames have none.
     const from = t === 0 ? 0 : t - 1;
     const inv = rms > 1e-9 ? MOTION_GAIN / rms : 0;

@@ -21,7 +21,7 @@
  */
 import { findMapping, type MappingTerm } from '../skeletons';
 import { H36M17_PARENTS } from '../skeletons/h36m17';
-import { normalizeScreen } from './normalize';
+import { applyInputNormalization, normalizeScreen, type InputNormalization } from './normalize';
 
 export type LiftInputSkeleton = 'coco17' | 'coco17-feet' | 'h36m17';
 
@@ -226,6 +226,22 @@ export function padEdges(
   out.set(values, before * frameSize);
   for (let i = 0; i < after; i++) out.set(values.subarray((T - 1) * frameSize), (before + T + i) * frameSize);
   return out;
+}
+
+/**
+ * What a lifter of receptive field `receptiveField` runs on for screen-normalised frames × joints × 2:
+ * padded by edge replication, then given the model's input normalisation — in that order, so the
+ * edge copies are frames where nothing moves, as in training windows ('pose-motion' gives them no
+ * root step; the other normalisations are per frame).
+ */
+export function paddedLifterInput(
+  screen: Float32Array,
+  joints: number,
+  receptiveField: number,
+  normalization: InputNormalization,
+): Float32Array {
+  const pad = (receptiveField - 1) / 2;
+  return applyInputNormalization(padEdges(screen, joints * 2, pad, pad), joints, normalization);
 }
 
 export interface LifterInput {
