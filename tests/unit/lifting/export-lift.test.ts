@@ -58,6 +58,12 @@ describe('lifter ONNX export', () => {
     expect(() => lifterInfo(new Uint8Array([1, 2, 3, 4, 5]), 'junk.onnx')).toThrow(KinemaError);
     const noMeta = lifterToOnnx(w, { receptive_field: '' });
     expect(() => lifterInfo(noMeta, 'x.onnx')).toThrow(/not a Kinema lifter/);
+    // Each normalisation this Kinema can apply is accepted; another one is refused by name.
+    for (const norm of ['screen', 'pose', 'pose-motion'])
+      expect(lifterInfo(lifterToOnnx(w, { input_normalization: norm })).inputNormalization).toBe(norm);
+    expect(() => lifterInfo(lifterToOnnx(w, { input_normalization: 'pose-velocity' }), 'y.onnx')).toThrow(
+      /y\.onnx asks for an unknown input normalisation "pose-velocity"/,
+    );
   });
 });
 
